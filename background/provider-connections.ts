@@ -1,0 +1,63 @@
+/**
+ * Accepts the relay's ports and answers their requests. The origin of every request is taken
+ * from the port's sender (filled in by the browser), never from the message.
+ * @module
+ */
+import { rpcErrors } from '@metamask/rpc-errors';
+import browser, { type Runtime } from 'webextension-polyfill';
+import { type PortMessage, PROVIDER_PORT_NAME } from './provider-protocol';
+import { routeRequest } from './rpc/router';
+import type { Services } from './rpc/types';
+
+/** The page origin of a port opened by our own content script, or `undefined` for any other. */
+export function senderOrigin(sender: Runtime.MessageSender | undefined): string | undefined {
+  if (!sender || sender.id !== browser.runtime.id || !sender.tab || !sender.url) return undefined;
+  // Chromium fills `origin` for content-script senders (not in the polyfill's types); it is
+  // right for sandboxed and `about:` frames where the URL alone is not.
+  const origin = (sender as { origin?: unknown }).origin;
+  if (typeof origin === 'string' && origin.length > 0) return origin;
+  try {
+    return new URL(sender.url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+function isPortRequest(
+  message: unknown,
+): message is { type: 'rpc'; id: string; method: string; params?: unknown } {
+  if (typeof message !== 'object' || message === null) return false;
+  const { type, id, method } = message as Record<string, unknown>;
+  return type === 'rpc' && typeof id === 'string' && typeof method === 'string';
+}
+
+export function listenForProviders(services: Services): void {
+  browser.runtime.onConnect.addListener((port: Runtime.Port) => {
+    if (port.name !== PROVIDER_PORT_NAME) return;
+    const origin = senderOrigin(port.sender);
+    if (origin === undefined) {
+      port.disconnect();
+      return;
+    }
+    let open = true;
+    port.onDisconnect.addListener(() => {
+      open = false;
+    });
+    port.onMessage.addListener(async (message: unknown) => {
+      if (!isPortRequest(message)) return;
+      const { id, method, params } = message;
+      const outcome =
+        params === undefined || typeof params === 'object'
+          ? await routeRequest({ method, params }, { origin }, services)
+          : {
+              ok: false as const,
+              error: { code: rpcErrors.invalidRequest().code, message: 'Invalid params.' },
+            };
+      if (!open) return;
+      const reply: PortMessage = outcome.ok
+        ? { type: 'rpc-result', id, result: outcome.result }
+        : { type: 'rpc-error', id, error: outcome.error };
+      port.postMessage(reply);
+    });
+  });
+}

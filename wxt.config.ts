@@ -1,0 +1,21 @@
+import preact from '@preact/preset-vite';
+import { defineConfig } from 'wxt';
+
+// WXT finds entrypoints only by file name inside `entrypointsDir`, so `extension/` holds thin
+// entry files and the real code lives in the top-level folders (see ARCHITECTURE.md).
+export default defineConfig({
+  srcDir: '.',
+  entrypointsDir: 'extension',
+  publicDir: 'extension/public',
+  outDir: '.output',
+  manifestVersion: 3,
+  manifest: {
+    name: 'CKM Wallet',
+    description:
+      'An Ethereum wallet whose key never exists whole: every signature is a threshold signature with independent CKM servers.',
+    permissions: ['storage'],
+    icons: { 16: 'icon-16.png', 32: 'icon-32.png', 48: 'icon-48.png', 128: 'icon-128.png' },
+    action: { default_title: 'CKM Wallet' },
+  },
+  vite: () => ({ plugins: [preact({ prerender: { enabled: false } })] }),
+});
