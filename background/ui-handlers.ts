@@ -1,6 +1,6 @@
 /**
- * Answers the popup's messages (see `ui-api.ts`). Only extension pages may call it: messages
- * from content scripts (which carry a tab) are ignored.
+ * Answers the popup's messages (see `ui-api.ts`). Only our own extension pages may call it:
+ * messages from content scripts (whose sender URL is the web page's) are ignored.
  * @module
  */
 import browser, { type Runtime } from 'webextension-polyfill';
@@ -24,6 +24,15 @@ export function handleUiRequest(
   }
 }
 
+/** True for a page of this extension (the popup, in its bubble or opened in a tab). */
+export function isExtensionPage(sender: Runtime.MessageSender): boolean {
+  return (
+    sender.id === browser.runtime.id &&
+    typeof sender.url === 'string' &&
+    sender.url.startsWith(browser.runtime.getURL('/'))
+  );
+}
+
 function isUiEnvelope(message: unknown): message is UiEnvelope {
   if (typeof message !== 'object' || message === null) return false;
   const { tag, request } = message as Record<string, unknown>;
@@ -37,7 +46,7 @@ function isUiEnvelope(message: unknown): message is UiEnvelope {
 
 export function listenForUi(services: Services): void {
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
-    if (sender.id !== browser.runtime.id || sender.tab !== undefined) return undefined;
+    if (!isExtensionPage(sender)) return undefined;
     if (!isUiEnvelope(message)) return undefined;
     return Promise.resolve(handleUiRequest(message.request, services));
   });

@@ -26,32 +26,46 @@ if (!['auto', 'none', 'headless'].includes(values.browser)) {
   process.exit(2);
 }
 
-let stack: Stack | undefined;
-let stopping = false;
+const starting: Promise<Stack> = startStack({
+  root,
+  browser: values.browser as BrowserMode,
+  profileDir: values.profile,
+});
+let stopping: Promise<never> | undefined;
 
-async function shutdown(reason: string, exitCode: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+/** Stops everything once, then exits; later calls (a second Ctrl-C, npm forwarding the same
+ * signal) wait for the first instead of exiting early and leaving children behind. */
+function shutdown(reason: string, exitCode: number): Promise<never> {
+  stopping ??= (async () => {
     console.log(`\n${reason}: stopping the stack…`);
+    // A signal during start-up waits for it: startStack cleans up after itself if it fails.
+    const stack = await starting.catch(() => undefined);
     await stack?.stop();
     console.log('Everything is stopped.');
-  }
-  process.exit(exitCode);
+    process.exit(exitCode);
+  })();
+  return stopping;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
   process.on(signal, () => void shutdown(signal, 0));
 
+// If whatever started us dies without a signal reaching us (npm killed with SIGKILL, a closed
+// terminal), we are re-parented: take the stack down rather than leave it running unowned.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void shutdown('the parent process exited', 1);
+}, 1000).unref();
+
+let stack: Stack;
 try {
-  stack = await startStack({
-    root,
-    browser: values.browser as BrowserMode,
-    profileDir: values.profile,
-  });
+  stack = await starting;
 } catch (error) {
+  if (stopping) await stopping;
   console.error(`\nnpm start failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
+if (stopping) await stopping;
 
 const chromium = stack.processes.find((child) => child.name === 'chromium');
 void chromium?.exited.then(() => {

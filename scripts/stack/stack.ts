@@ -158,6 +158,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           echo: false,
         }),
       );
+      if (browser === 'headless') {
+        // Chromium writes its DevTools port here once it is up; tests connect through it.
+        const portFile = join(profileDir, 'DevToolsActivePort');
+        await waitFor('Chromium', portFile, async () => existsSync(portFile));
+      }
     }
     return {
       urls,
