@@ -195,6 +195,32 @@ describe('requests through the relay and the background', () => {
   });
 });
 
+describe('service worker restart', () => {
+  it('emits disconnect (4900) when the background goes away, then reconnects by itself', async () => {
+    expect(await rpc('eth_chainId')).toEqual({ result: '0x7a69' });
+    await page.evaluate(() => {
+      const w = window as unknown as {
+        ethereum: { on(e: string, l: (error: { code: number }) => void): void };
+        __disconnects: number[];
+      };
+      w.__disconnects = [];
+      w.ethereum.on('disconnect', (error) => w.__disconnects.push(error.code));
+    });
+    const cdp = await page.createCDPSession();
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await page.waitForFunction(
+      () => (window as unknown as { __disconnects: number[] }).__disconnects.length > 0,
+      { timeout: 10_000 },
+    );
+    expect(
+      await page.evaluate(() => (window as unknown as { __disconnects: number[] }).__disconnects),
+    ).toEqual([4900]);
+    expect(await rpc('eth_chainId')).toEqual({ result: '0x7a69' });
+    await cdp.detach();
+  });
+});
+
 describe('popup', () => {
   it('renders with Preact and shows the chain the background reports', async () => {
     const popup = await wallet.openPopup();
