@@ -1,0 +1,9 @@
+/**
+ * `npm run bench [-- --json]`: runs every benchmark (the extension is built first by the script).
+ * @module
+ */
+import { runBenchmarks } from './harness';
+import { providerRoundtrip } from './provider.bench';
+
+const json = process.argv.includes('--json');
+await runBenchmarks([providerRoundtrip], json);
