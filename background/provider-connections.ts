@@ -3,9 +3,8 @@
  * from the port's sender (filled in by the browser), never from the message.
  * @module
  */
-import { rpcErrors } from '@metamask/rpc-errors';
 import browser, { type Runtime } from 'webextension-polyfill';
-import { type PortMessage, PROVIDER_PORT_NAME } from './provider-protocol';
+import { type PortMessage, type PortRequest, PROVIDER_PORT_NAME } from './provider-protocol';
 import { routeRequest } from './rpc/router';
 import type { Services } from './rpc/types';
 
@@ -23,12 +22,16 @@ export function senderOrigin(sender: Runtime.MessageSender | undefined): string 
   }
 }
 
-function isPortRequest(
-  message: unknown,
-): message is { type: 'rpc'; id: string; method: string; params?: unknown } {
+/** Our own relay sends only checked requests; anything else on the port is dropped. */
+function isPortRequest(message: unknown): message is PortRequest {
   if (typeof message !== 'object' || message === null) return false;
-  const { type, id, method } = message as Record<string, unknown>;
-  return type === 'rpc' && typeof id === 'string' && typeof method === 'string';
+  const { type, id, method, params } = message as Record<string, unknown>;
+  return (
+    type === 'rpc' &&
+    typeof id === 'string' &&
+    typeof method === 'string' &&
+    (params === undefined || (typeof params === 'object' && params !== null))
+  );
 }
 
 export function listenForProviders(services: Services): void {
@@ -46,13 +49,7 @@ export function listenForProviders(services: Services): void {
     port.onMessage.addListener(async (message: unknown) => {
       if (!isPortRequest(message)) return;
       const { id, method, params } = message;
-      const outcome =
-        params === undefined || typeof params === 'object'
-          ? await routeRequest({ method, params }, { origin }, services)
-          : {
-              ok: false as const,
-              error: { code: rpcErrors.invalidRequest().code, message: 'Invalid params.' },
-            };
+      const outcome = await routeRequest({ method, params }, { origin }, services);
       if (!open) return;
       const reply: PortMessage = outcome.ok
         ? { type: 'rpc-result', id, result: outcome.result }

@@ -23,11 +23,9 @@ export async function waitFor(
   url: string,
   probe: () => Promise<boolean>,
   timeoutMs = 20_000,
-  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    signal?.throwIfAborted();
     try {
       if (await probe()) return;
     } catch {
