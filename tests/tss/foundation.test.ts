@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bytesEqual, decodePoint, decodeScalar } from '../../tss/assert';
-import { G, IDENTITY, mulG, N, Point, pointToBytes, scalarToBytes } from '../../tss/curve';
+import { G, mulG, N, Point, pointToBytes, scalarToBytes } from '../../tss/curve';
 import { kindOf, TssError } from '../../tss/errors';
 import { encodeOracleInput, oracle, oraclePoint, oracleScalars } from '../../tss/hash';
 import * as params from '../../tss/params';
@@ -117,9 +117,7 @@ describe('assertions at the door', () => {
     expect(catchError(() => decodePoint(new Uint8Array(33), 'P', 1))).toMatchObject({
       code: 'InvalidPoint',
     });
-    expect(
-      catchError(() => decodePoint(IDENTITY.toBytes(false).slice(0, 1), 'P', 1)),
-    ).toMatchObject({
+    expect(catchError(() => decodePoint(new Uint8Array([0]), 'P', 1))).toMatchObject({
       code: 'WrongLength',
     });
     expect(catchError(() => decodePoint(G.toBytes(false), 'P', 1))).toMatchObject({
