@@ -1,0 +1,91 @@
+/**
+ * Refresh and re-share (research/tecdsa.md §2.8) run the DKG rounds in `reshare` mode; these build
+ * their configurations.
+ *
+ * - **Refresh**: the same parties, the same key, new shares and fresh base OTs and seeds. Each
+ *   party starts from λ_i·s_i over all parties (Divergence from 0xCarbon's "complete refresh",
+ *   which adds a zero-constant polynomial to the old share: the result is the same, and one code
+ *   path serves refresh, replacement of a lost party and a change of party set).
+ * - **Re-share**: survivors S start from λ_i^S·s_i, newcomers from 0; the root chain code is
+ *   carried over; everyone checks that the constants add up to the old public key.
+ * @module
+ */
+import type { Point } from '../curve';
+import type { DkgConfig } from '../dkg/types';
+import { TssError } from '../errors';
+import type { KeyShare } from '../keyshare';
+
+/** Refresh: same parties and threshold, new shares and OT state. */
+export function refreshConfig(share: KeyShare, context: Uint8Array): DkgConfig {
+  return {
+    parties: share.parties,
+    threshold: share.threshold,
+    self: share.self,
+    context,
+    mode: {
+      kind: 'reshare',
+      publicKey: share.publicKey,
+      survivors: share.parties,
+      oldPublicShares: share.publicShares,
+      chainCode: share.chainCode,
+      oldSecretShare: share.secretShare,
+    },
+  };
+}
+
+/** The public facts about the key being re-shared, which a newcomer learns from the survivors. */
+export type ResharePublic = {
+  readonly publicKey: Point;
+  readonly oldPublicShares: ReadonlyMap<number, Point>;
+  readonly chainCode: Uint8Array;
+};
+
+export type ReshareParameters = {
+  /** The new party set (survivors plus newcomers). */
+  readonly parties: readonly number[];
+  readonly threshold: number;
+  /** Old parties taking part with their shares; at least the old threshold of them. */
+  readonly survivors: readonly number[];
+  readonly context: Uint8Array;
+} & (
+  | { readonly share: KeyShare }
+  | { readonly self: number; readonly key: ResharePublic }
+);
+
+/** Re-share: for a survivor pass its `share`; for a newcomer its `self` index and the public `key`. */
+export function reshareConfig(parameters: ReshareParameters): DkgConfig {
+  const { parties, threshold, survivors, context } = parameters;
+  if ('share' in parameters) {
+    const { share } = parameters;
+    if (!survivors.includes(share.self))
+      throw new TssError('InvalidParameters', 'a party with an old share must be listed as a survivor');
+    return {
+      parties,
+      threshold,
+      self: share.self,
+      context,
+      mode: {
+        kind: 'reshare',
+        publicKey: share.publicKey,
+        survivors,
+        oldPublicShares: share.publicShares,
+        chainCode: share.chainCode,
+        oldSecretShare: share.secretShare,
+      },
+    };
+  }
+  const { self, key } = parameters;
+  return {
+    parties,
+    threshold,
+    self,
+    context,
+    mode: {
+      kind: 'reshare',
+      publicKey: key.publicKey,
+      survivors,
+      oldPublicShares: key.oldPublicShares,
+      chainCode: key.chainCode,
+    },
+  };
+}
