@@ -9,10 +9,7 @@ import { TssError } from './errors';
 const spent = new WeakSet<object>();
 
 /** Marks `state` spent after checking its phase; throws if it was spent or is the wrong phase. */
-export function consume<S extends { readonly phase: string }>(
-  state: S,
-  expected: S['phase'],
-): S {
+export function consume<S extends { readonly phase: string }>(state: S, expected: S['phase']): S {
   if (typeof state !== 'object' || state === null || state.phase !== expected)
     throw new TssError('PhaseOutOfOrder', `expected a state in phase "${expected}"`);
   if (spent.has(state))

@@ -54,17 +54,31 @@ export function encodeMessage(type: MessageType, body: object): Uint8Array {
 
 /** Decodes a message of the expected type; the body is `unknown` until its round checks it. */
 export function decodeMessage(bytes: unknown, expected: MessageType, culprit?: number): unknown {
-  if (!(bytes instanceof Uint8Array)) throw new TssError('MalformedMessage', `"${expected}" expected bytes`, culprit);
+  if (!(bytes instanceof Uint8Array))
+    throw new TssError('MalformedMessage', `"${expected}" expected bytes`, culprit);
   if (bytes.length > Math.min(MAX_MESSAGE_BYTES[expected] ?? MAX_ANY_MESSAGE, MAX_ANY_MESSAGE))
-    throw new TssError('WrongLength', `"${expected}" is larger than ${MAX_MESSAGE_BYTES[expected]} bytes`, culprit);
+    throw new TssError(
+      'WrongLength',
+      `"${expected}" is larger than ${MAX_MESSAGE_BYTES[expected]} bytes`,
+      culprit,
+    );
   const [version, type, body] = decodeEnvelope(bytes, expected, culprit);
   if (version !== PROTOCOL_VERSION)
-    throw new TssError('UnsupportedVersion', `"${expected}" has protocol version ${String(version)}`, culprit);
-  if (type !== expected) throw new TssError('MalformedMessage', `expected a "${expected}" message`, culprit);
+    throw new TssError(
+      'UnsupportedVersion',
+      `"${expected}" has protocol version ${String(version)}`,
+      culprit,
+    );
+  if (type !== expected)
+    throw new TssError('MalformedMessage', `expected a "${expected}" message`, culprit);
   return body;
 }
 
-function decodeEnvelope(bytes: Uint8Array, field: string, culprit?: number): [unknown, unknown, unknown] {
+function decodeEnvelope(
+  bytes: Uint8Array,
+  field: string,
+  culprit?: number,
+): [unknown, unknown, unknown] {
   let value: unknown;
   try {
     value = decoder.decode(bytes);
@@ -101,7 +115,9 @@ export function encodeKeyShare(share: KeyShare): Uint8Array {
     publicKey: pointToBytes(share.publicKey),
     publicShares: share.parties.map((p) => pointToBytes(share.publicShares.get(p) as Point)),
     chainCode: share.chainCode,
-    pairs: share.parties.filter((p) => p !== share.self).map((p) => [p, serializePair(share.pairs.get(p) as PairState)]),
+    pairs: share.parties
+      .filter((p) => p !== share.self)
+      .map((p) => [p, serializePair(share.pairs.get(p) as PairState)]),
   };
   return new Uint8Array(encoder.encode([share.version, 'key-share', body]));
 }
@@ -122,16 +138,20 @@ function seedList(value: unknown, field: string): Uint8Array[] {
 
 function bits(value: unknown, field: string): Uint8Array {
   assertBytes(value, LAMBDA_C, field);
-  if (value.some((bit) => bit > 1)) throw new TssError('MalformedMessage', `"${field}" expected bits`);
+  if (value.some((bit) => bit > 1))
+    throw new TssError('MalformedMessage', `"${field}" expected bits`);
   return new Uint8Array(value);
 }
 
 /** Reads a key share back, checking every field: a corrupt share is refused, never half-used. */
 export function decodeKeyShare(bytes: unknown): KeyShare {
-  if (!(bytes instanceof Uint8Array)) throw new TssError('MalformedMessage', '"keyShare" expected bytes');
-  if (bytes.length > MAX_KEY_SHARE_BYTES) throw new TssError('WrongLength', '"keyShare" is too large');
+  if (!(bytes instanceof Uint8Array))
+    throw new TssError('MalformedMessage', '"keyShare" expected bytes');
+  if (bytes.length > MAX_KEY_SHARE_BYTES)
+    throw new TssError('WrongLength', '"keyShare" is too large');
   const [version, type, rawBody] = decodeEnvelope(bytes, 'keyShare');
-  if (version !== PROTOCOL_VERSION) throw new TssError('UnsupportedVersion', `"keyShare" has version ${String(version)}`);
+  if (version !== PROTOCOL_VERSION)
+    throw new TssError('UnsupportedVersion', `"keyShare" has version ${String(version)}`);
   if (type !== 'key-share') throw new TssError('MalformedMessage', '"keyShare" is not a key share');
   const body = asFields(rawBody, 'keyShare');
   assertBytes(body.dkgSid, SID_BYTES, 'keyShare.dkgSid');
@@ -139,15 +159,26 @@ export function decodeKeyShare(bytes: unknown): KeyShare {
   const parties = body.parties;
   if (!Array.isArray(parties) || parties.length < 2 || parties.length > MAX_PARTIES)
     throw new TssError('MalformedMessage', '"keyShare.parties" expected 2..16 indices');
-  parties.forEach((p, k) => assertPartyIndex(p, `keyShare.parties[${k}]`));
+  for (const [k, p] of parties.entries()) assertPartyIndex(p, `keyShare.parties[${k}]`);
   if (new Set(parties).size !== parties.length || !parties.includes(self))
-    throw new TssError('MalformedMessage', '"keyShare.parties" must be distinct and include "self"');
+    throw new TssError(
+      'MalformedMessage',
+      '"keyShare.parties" must be distinct and include "self"',
+    );
   const threshold = body.threshold;
-  if (typeof threshold !== 'number' || !Number.isInteger(threshold) || threshold < 2 || threshold > parties.length)
+  if (
+    typeof threshold !== 'number' ||
+    !Number.isInteger(threshold) ||
+    threshold < 2 ||
+    threshold > parties.length
+  )
     throw new TssError('MalformedMessage', '"keyShare.threshold" out of range');
   assertArray(body.publicShares, parties.length, 'keyShare.publicShares');
   const publicShares = new Map<number, Point>(
-    parties.map((p: number, k: number) => [p, decodePoint((body.publicShares as unknown[])[k], `keyShare.publicShares[${k}]`)]),
+    parties.map((p: number, k: number) => [
+      p,
+      decodePoint((body.publicShares as unknown[])[k], `keyShare.publicShares[${k}]`),
+    ]),
   );
   assertBytes(body.chainCode, SEED_BYTES, 'keyShare.chainCode');
   assertArray(body.pairs, parties.length - 1, 'keyShare.pairs');
@@ -159,10 +190,14 @@ export function decodeKeyShare(bytes: unknown): KeyShare {
       throw new TssError('MalformedMessage', `"keyShare.pairs[${k}].peer" is not a distinct peer`);
     const f = asFields(entry[1], `keyShare.pairs[${k}]`);
     assertBytes(f.zeroSeed, SEED_BYTES, `keyShare.pairs[${k}].zeroSeed`);
-    if (typeof f.banned !== 'boolean') throw new TssError('MalformedMessage', `"keyShare.pairs[${k}].banned" expected a boolean`);
+    if (typeof f.banned !== 'boolean')
+      throw new TssError('MalformedMessage', `"keyShare.pairs[${k}].banned" expected a boolean`);
     pairs.set(peer, {
       zeroSeed: new Uint8Array(f.zeroSeed),
-      oteSender: { delta: bits(f.delta, `keyShare.pairs[${k}].delta`), seeds: seedList(f.senderSeeds, `keyShare.pairs[${k}].senderSeeds`) },
+      oteSender: {
+        delta: bits(f.delta, `keyShare.pairs[${k}].delta`),
+        seeds: seedList(f.senderSeeds, `keyShare.pairs[${k}].senderSeeds`),
+      },
       oteReceiver: {
         seeds0: seedList(f.receiverSeeds0, `keyShare.pairs[${k}].receiverSeeds0`),
         seeds1: seedList(f.receiverSeeds1, `keyShare.pairs[${k}].receiverSeeds1`),
@@ -173,7 +208,10 @@ export function decodeKeyShare(bytes: unknown): KeyShare {
   const secretShare = decodeScalar(body.secretShare, 'keyShare.secretShare');
   const publicKey = decodePoint(body.publicKey, 'keyShare.publicKey');
   if (!(publicShares.get(self) as Point).equals(mulG(secretShare)))
-    throw new TssError('PublicKeyMismatch', '"keyShare.secretShare" does not match its public share');
+    throw new TssError(
+      'PublicKeyMismatch',
+      '"keyShare.secretShare" does not match its public share',
+    );
   return {
     version: PROTOCOL_VERSION,
     dkgSid: new Uint8Array(body.dkgSid),

@@ -33,8 +33,13 @@ describe.each(CONFIGS)('DKLs23 %i-of-%i', (threshold, n) => {
       expect(share.publicKey.equals(first.publicKey)).toBe(true);
       expect(bytesToHex(share.chainCode)).toBe(bytesToHex(first.chainCode));
       expect(bytesToHex(share.dkgSid)).toBe(bytesToHex(first.dkgSid));
-      for (const p of parties) expect(share.publicShares.get(p)?.equals(first.publicShares.get(p) as never)).toBe(true);
-      expect(secp256k1.Point.BASE.multiply(share.secretShare).equals(first.publicShares.get(share.self) as never)).toBe(true);
+      for (const p of parties)
+        expect(share.publicShares.get(p)?.equals(first.publicShares.get(p) as never)).toBe(true);
+      expect(
+        secp256k1.Point.BASE.multiply(share.secretShare).equals(
+          first.publicShares.get(share.self) as never,
+        ),
+      ).toBe(true);
     }
   });
 
@@ -44,16 +49,31 @@ describe.each(CONFIGS)('DKLs23 %i-of-%i', (threshold, n) => {
     for (const signers of subsets(parties, threshold)) {
       for (let k = 0; k < SIGNATURES_PER_SUBSET; k++) {
         const digest = digestRng(32);
-        const outputs = runSign(shares, { signers, digest, sessionNonce: digestRng(32) }, rngsFor(signers, `sign-${k}-${signers}`));
+        const outputs = runSign(
+          shares,
+          { signers, digest, sessionNonce: digestRng(32) },
+          rngsFor(signers, `sign-${k}-${signers}`),
+        );
         const first = [...outputs.values()][0];
         if (!first) throw new Error('no output');
-        for (const output of outputs.values()) expect(output).toEqual(first);
+        for (const output of outputs.values()) {
+          expect([output.r, output.s, output.recovery]).toEqual([first.r, first.s, first.recovery]);
+          expect(output.publicKey.equals(first.publicKey)).toBe(true);
+        }
         const signature = new secp256k1.Signature(first.r, first.s, first.recovery);
-        expect(secp256k1.verify(signature.toBytes('compact'), digest, pointToBytes(first.publicKey), { prehash: false })).toBe(true);
+        expect(
+          secp256k1.verify(signature.toBytes('compact'), digest, pointToBytes(first.publicKey), {
+            prehash: false,
+          }),
+        ).toBe(true);
         expect(first.s <= secp256k1.Point.Fn.ORDER >> 1n).toBe(true);
         const recovered = await recoverAddress({
           hash: `0x${bytesToHex(digest)}` as Hex,
-          signature: { r: `0x${first.r.toString(16).padStart(64, '0')}`, s: `0x${first.s.toString(16).padStart(64, '0')}`, yParity: first.recovery },
+          signature: {
+            r: `0x${first.r.toString(16).padStart(64, '0')}`,
+            s: `0x${first.s.toString(16).padStart(64, '0')}`,
+            yParity: first.recovery,
+          },
         });
         expect(recovered).toBe(address);
       }

@@ -22,16 +22,26 @@ export function validateDkgConfig(config: DkgConfig): readonly number[] {
   assertIndexSet(parties, 'parties');
   const n = parties.length;
   if (n < MIN_PARTIES || n > MAX_PARTIES)
-    throw new TssError('InvalidParameters', `"parties" expected ${MIN_PARTIES}..${MAX_PARTIES} parties`);
+    throw new TssError(
+      'InvalidParameters',
+      `"parties" expected ${MIN_PARTIES}..${MAX_PARTIES} parties`,
+    );
   if (!Number.isInteger(threshold) || threshold < MIN_PARTIES || threshold > n)
-    throw new TssError('InvalidParameters', `"threshold" expected an integer in ${MIN_PARTIES}..${n}`);
-  if (!parties.includes(self)) throw new TssError('InvalidParameters', '"self" is not one of "parties"');
+    throw new TssError(
+      'InvalidParameters',
+      `"threshold" expected an integer in ${MIN_PARTIES}..${n}`,
+    );
+  if (!parties.includes(self))
+    throw new TssError('InvalidParameters', '"self" is not one of "parties"');
   if (!(config.context instanceof Uint8Array))
     throw new TssError('InvalidParameters', '"context" expected bytes');
   if (mode.kind === 'reshare') {
     assertIndexSet(mode.survivors, 'survivors');
     if (mode.survivors.length < 1 || mode.survivors.some((s) => !parties.includes(s)))
-      throw new TssError('InvalidParameters', '"survivors" must be a non-empty subset of "parties"');
+      throw new TssError(
+        'InvalidParameters',
+        '"survivors" must be a non-empty subset of "parties"',
+      );
     if (mode.survivors.some((s) => !mode.oldPublicShares.has(s)))
       throw new TssError('InvalidParameters', '"oldPublicShares" must include every survivor');
     if (!(mode.chainCode instanceof Uint8Array) || mode.chainCode.length !== SEED_BYTES)

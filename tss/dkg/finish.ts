@@ -27,8 +27,12 @@ export function dkgFinish(
   const self = config.self;
   const rawBroadcasts = collectFromPeers(inboundBroadcasts, peers, self, 'dkg3');
   const rawDirect = collectFromPeers(inboundDirect, peers, self, 'dkg3.direct', self);
-  const broadcasts = new Map([...rawBroadcasts].map(([from, f]) => [from, parseDkg3Broadcast(f, from)]));
-  const directs = new Map([...rawDirect].map(([from, f]) => [from, parseDkg3Direct(f, from, self)]));
+  const broadcasts = new Map(
+    [...rawBroadcasts].map(([from, f]) => [from, parseDkg3Broadcast(f, from)]),
+  );
+  const directs = new Map(
+    [...rawDirect].map(([from, f]) => [from, parseDkg3Direct(f, from, self)]),
+  );
 
   const publicKeyBytes = pointToBytes(round3.publicKey);
   for (const peer of peers) {
@@ -41,7 +45,11 @@ export function dkgFinish(
       throw new TssError('PublicKeyMismatch', '"dkg3.publicKey" differs from ours', peer);
     const expectedShare = round3.publicShares.get(peer) as Point;
     if (!bytesEqual(b.publicShare, pointToBytes(expectedShare)))
-      throw new TssError('PublicKeyMismatch', '"dkg3.publicShare" is not the Feldman-derived share', peer);
+      throw new TssError(
+        'PublicKeyMismatch',
+        '"dkg3.publicShare" is not the Feldman-derived share',
+        peer,
+      );
     verifyDlog(
       TAGS.dkgConfirm,
       sid,
@@ -55,9 +63,18 @@ export function dkgFinish(
 
   const pairs = new Map<number, PairState>();
   for (const peer of peers) {
-    const receiver = round3.baseOtReceivers.get(peer) as NonNullable<ReturnType<typeof round3.baseOtReceivers.get>>;
-    const seeds = baseOtReceiverFinish(receiver.state, (directs.get(peer) as { baseOt: unknown }).baseOt, peer);
-    const senderKeys = round3.baseOtSenderKeys.get(peer) as { keys0: Uint8Array[]; keys1: Uint8Array[] };
+    const receiver = round3.baseOtReceivers.get(peer) as NonNullable<
+      ReturnType<typeof round3.baseOtReceivers.get>
+    >;
+    const seeds = baseOtReceiverFinish(
+      receiver.state,
+      (directs.get(peer) as { baseOt: unknown }).baseOt,
+      peer,
+    );
+    const senderKeys = round3.baseOtSenderKeys.get(peer) as {
+      keys0: Uint8Array[];
+      keys1: Uint8Array[];
+    };
     pairs.set(peer, {
       zeroSeed: round3.zeroSeeds.get(peer) as Uint8Array,
       oteSender: { delta: receiver.choices, seeds },

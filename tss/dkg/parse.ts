@@ -51,13 +51,20 @@ export function collectFromPeers(
     byPeer.set(from, fields);
   }
   for (const peer of peers)
-    if (!byPeer.has(peer)) throw new TssError('MissingMessage', `"${round}" is missing a message`, peer);
+    if (!byPeer.has(peer))
+      throw new TssError('MissingMessage', `"${round}" is missing a message`, peer);
   return byPeer;
 }
 
-function bytesList(value: unknown, count: number, size: number, field: string, culprit: number): Uint8Array[] {
+function bytesList(
+  value: unknown,
+  count: number,
+  size: number,
+  field: string,
+  culprit: number,
+): Uint8Array[] {
   assertArray(value, count, field, culprit);
-  value.forEach((item, k) => assertBytes(item, size, `${field}[${k}]`, culprit));
+  for (const [k, item] of value.entries()) assertBytes(item, size, `${field}[${k}]`, culprit);
   return value as Uint8Array[];
 }
 
@@ -75,11 +82,21 @@ export function parseDkg1(fields: Fields, from: number, peerCount: number): Dkg1
     from,
     sessionContribution: fields.sessionContribution,
     commitment: fields.commitment,
-    seedCommitments: bytesList(fields.seedCommitments, peerCount, DIGEST_BYTES, 'dkg1.seedCommitments', from),
+    seedCommitments: bytesList(
+      fields.seedCommitments,
+      peerCount,
+      DIGEST_BYTES,
+      'dkg1.seedCommitments',
+      from,
+    ),
   };
 }
 
-export function parseDkg2Broadcast(fields: Fields, from: number, pointCount: number): Dkg2Broadcast {
+export function parseDkg2Broadcast(
+  fields: Fields,
+  from: number,
+  pointCount: number,
+): Dkg2Broadcast {
   const polynomialCommitment = bytesList(
     fields.polynomialCommitment,
     pointCount,

@@ -43,7 +43,10 @@ export function seedCommitmentDigest(
   return oracle(TAGS.dkgSeedCommit, sessionContribution, u32(from), u32(to), seed, salt);
 }
 
-export function dkgRound1(config: DkgConfig, rng: Rng): { state: DkgRound1State; broadcast: Dkg1Broadcast } {
+export function dkgRound1(
+  config: DkgConfig,
+  rng: Rng,
+): { state: DkgRound1State; broadcast: Dkg1Broadcast } {
   const peers = validateDkgConfig(config);
   const { self, mode, threshold } = config;
 

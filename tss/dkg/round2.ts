@@ -13,7 +13,7 @@ import { baseOtReceiverStart, baseOtSid } from '../ot/base';
 import { LAMBDA_C, SID_BYTES } from '../params';
 import { evaluatePolynomial } from '../poly';
 import { proveDlog } from '../proofs';
-import { randomBits, type Rng } from '../rng';
+import { type Rng, randomBits } from '../rng';
 import { consume } from '../state';
 import { TAGS } from '../tags';
 import { startsFromZero } from './config';
@@ -33,7 +33,10 @@ const ROOT_SID = new Uint8Array(SID_BYTES);
  * sid = H(mode, t, parties, context, [old key, survivors, chain code], sid_1 … sid_n): every
  * later oracle call starts with it, so all parties must have seen the same round 1.
  */
-export function dkgSessionId(config: DkgConfig, contributions: ReadonlyMap<number, Uint8Array>): Uint8Array {
+export function dkgSessionId(
+  config: DkgConfig,
+  contributions: ReadonlyMap<number, Uint8Array>,
+): Uint8Array {
   const parties = [...config.parties].sort((a, b) => a - b);
   const mode = config.mode;
   const modeParts =
@@ -59,11 +62,21 @@ export function dkgSessionId(config: DkgConfig, contributions: ReadonlyMap<numbe
 }
 
 /** Digest of every round-1 broadcast, in party order, as one party received them. */
-export function round1Echo(sid: Uint8Array, broadcasts: ReadonlyMap<number, Dkg1Broadcast>, parties: readonly number[]): Uint8Array {
+export function round1Echo(
+  sid: Uint8Array,
+  broadcasts: ReadonlyMap<number, Dkg1Broadcast>,
+  parties: readonly number[],
+): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const party of [...parties].sort((a, b) => a - b)) {
     const b = broadcasts.get(party) as Dkg1Broadcast;
-    parts.push(u32(party), b.sessionContribution, b.commitment, u32(b.seedCommitments.length), ...b.seedCommitments);
+    parts.push(
+      u32(party),
+      b.sessionContribution,
+      b.commitment,
+      u32(b.seedCommitments.length),
+      ...b.seedCommitments,
+    );
   }
   return oracle(TAGS.dkgEcho, sid, ...parts);
 }
@@ -86,7 +99,12 @@ export function dkgRound2(
   for (const party of [...config.parties].sort((a, b) => a - b)) {
     const contribution = (inbound1.get(party) as Dkg1Broadcast).sessionContribution;
     const key = bytesToHex(contribution);
-    if (seen.has(key)) throw new TssError('WrongSession', '"dkg1.sessionContribution" repeats another party’s', party);
+    if (seen.has(key))
+      throw new TssError(
+        'WrongSession',
+        '"dkg1.sessionContribution" repeats another party’s',
+        party,
+      );
     seen.add(key);
     contributions.set(party, contribution);
   }
@@ -96,7 +114,13 @@ export function dkgRound2(
   // Proofs of knowledge of every sent coefficient, bound to (sid, i, k) (TOB-SILA-2: one per point).
   const firstIndex = startsFromZero(config, self) ? 1 : 0;
   const proofs = round1.polynomialCommitment.map((_, offset) =>
-    proveDlog(TAGS.dkgPok, sid, [u32(self), u32(firstIndex + offset)], round1.coefficients[firstIndex + offset] as bigint, rng),
+    proveDlog(
+      TAGS.dkgPok,
+      sid,
+      [u32(self), u32(firstIndex + offset)],
+      round1.coefficients[firstIndex + offset] as bigint,
+      rng,
+    ),
   );
   const broadcast: Dkg2Broadcast = {
     from: self,
@@ -107,7 +131,10 @@ export function dkgRound2(
     echo,
   };
 
-  const baseOtReceivers = new Map<number, { state: ReturnType<typeof baseOtReceiverStart>['state']; choices: Uint8Array }>();
+  const baseOtReceivers = new Map<
+    number,
+    { state: ReturnType<typeof baseOtReceiverStart>['state']; choices: Uint8Array }
+  >();
   const direct: Dkg2Direct[] = peers.map((peer) => {
     // We are the base-OT receiver with choice bits Δ: we become the OT-extension sender towards `peer`.
     const choices = randomBits(rng, LAMBDA_C);

@@ -17,8 +17,9 @@
  * that the constant terms add up to the old public key.
  * @module
  */
-import type { BaseOtReceiverState, BaseOtReply, BaseOtRequest } from '../ot/base';
+
 import type { Point } from '../curve';
+import type { BaseOtReceiverState, BaseOtReply, BaseOtRequest } from '../ot/base';
 
 /** A fresh key, or a re-share of an existing one (refresh is a re-share onto the same parties). */
 export type DkgMode =
@@ -94,7 +95,11 @@ export type Dkg3Broadcast = {
   readonly proof: SchnorrProof;
 };
 
-export type Dkg3Direct = { readonly from: number; readonly to: number; readonly baseOt: BaseOtReply };
+export type Dkg3Direct = {
+  readonly from: number;
+  readonly to: number;
+  readonly baseOt: BaseOtReply;
+};
 
 /** Everything a party keeps between rounds (secret: never serialized to a peer). */
 type DkgCommon = {
@@ -120,7 +125,10 @@ export type DkgRound2State = DkgCommon & {
   readonly round1: DkgRound1State;
   readonly inbound1: ReadonlyMap<number, Dkg1Broadcast>;
   readonly echo: Uint8Array;
-  readonly baseOtReceivers: ReadonlyMap<number, { state: BaseOtReceiverState; choices: Uint8Array }>;
+  readonly baseOtReceivers: ReadonlyMap<
+    number,
+    { state: BaseOtReceiverState; choices: Uint8Array }
+  >;
   readonly broadcast: Dkg2Broadcast;
 };
 
@@ -133,7 +141,10 @@ export type DkgRound3State = DkgCommon & {
   readonly chainCode: Uint8Array;
   readonly transcript: Uint8Array;
   readonly zeroSeeds: ReadonlyMap<number, Uint8Array>;
-  readonly baseOtReceivers: ReadonlyMap<number, { state: BaseOtReceiverState; choices: Uint8Array }>;
+  readonly baseOtReceivers: ReadonlyMap<
+    number,
+    { state: BaseOtReceiverState; choices: Uint8Array }
+  >;
   /** Our base-OT sender keys per peer: they become our OT-extension receiver setup. */
   readonly baseOtSenderKeys: ReadonlyMap<number, { keys0: Uint8Array[]; keys1: Uint8Array[] }>;
 };

@@ -47,10 +47,7 @@ export type ReshareParameters = {
   /** Old parties taking part with their shares; at least the old threshold of them. */
   readonly survivors: readonly number[];
   readonly context: Uint8Array;
-} & (
-  | { readonly share: KeyShare }
-  | { readonly self: number; readonly key: ResharePublic }
-);
+} & ({ readonly share: KeyShare } | { readonly self: number; readonly key: ResharePublic });
 
 /** Re-share: for a survivor pass its `share`; for a newcomer its `self` index and the public `key`. */
 export function reshareConfig(parameters: ReshareParameters): DkgConfig {
@@ -58,7 +55,10 @@ export function reshareConfig(parameters: ReshareParameters): DkgConfig {
   if ('share' in parameters) {
     const { share } = parameters;
     if (!survivors.includes(share.self))
-      throw new TssError('InvalidParameters', 'a party with an old share must be listed as a survivor');
+      throw new TssError(
+        'InvalidParameters',
+        'a party with an old share must be listed as a survivor',
+      );
     return {
       parties,
       threshold,

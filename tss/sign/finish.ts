@@ -12,7 +12,10 @@ import { consume } from '../state';
 import { collectSignMessages, parseSign3 } from './parse';
 import type { SignRound3State, ThresholdSignature } from './types';
 
-export function signFinish(round3: SignRound3State, inbound: readonly unknown[]): ThresholdSignature {
+export function signFinish(
+  round3: SignRound3State,
+  inbound: readonly unknown[],
+): ThresholdSignature {
   consume(round3, 'sign/round3');
   const { self, peers, sigid } = round3;
   const raw = collectSignMessages(inbound, peers, self, sigid, 'sign3', false);
@@ -37,8 +40,15 @@ export function signFinish(round3: SignRound3State, inbound: readonly unknown[])
   const publicKeyBytes = pointToBytes(round3.derivedPublicKey);
   const valid =
     round3.r !== 0n &&
-    secp256k1.verify(signature.toBytes('compact'), round3.digest, publicKeyBytes, { prehash: false, lowS: true }) &&
+    secp256k1.verify(signature.toBytes('compact'), round3.digest, publicKeyBytes, {
+      prehash: false,
+      lowS: true,
+    }) &&
     signature.recoverPublicKey(round3.digest).equals(round3.derivedPublicKey);
-  if (!valid) throw new TssError('InvalidSignature', 'the combined signature does not verify under the derived key');
+  if (!valid)
+    throw new TssError(
+      'InvalidSignature',
+      'the combined signature does not verify under the derived key',
+    );
   return { r: round3.r, s, recovery, publicKey: round3.derivedPublicKey };
 }

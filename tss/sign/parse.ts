@@ -5,9 +5,9 @@
  * @module
  */
 import { assertBytes, bytesEqual } from '../assert';
+import { collectFromPeers } from '../dkg/parse';
 import { TssError } from '../errors';
 import { DIGEST_BYTES, POINT_BYTES, SCALAR_BYTES, SEED_BYTES, SID_BYTES } from '../params';
-import { collectFromPeers } from '../dkg/parse';
 
 type Fields = Record<string, unknown>;
 

@@ -22,7 +22,14 @@ import type { Sign1Direct, SignRequest, SignRound1State } from './types';
  * sigid = H(sid_dkg, signers, path, derived chain code, digest, nonce): binds the signature to
  * the key, the signer set, the derivation and the message (TOB-SILA-9/10).
  */
-export function signSessionId(share: KeyShare, signers: readonly number[], path: readonly number[], chainCode: Uint8Array, digest: Uint8Array, sessionNonce: Uint8Array): Uint8Array {
+export function signSessionId(
+  share: KeyShare,
+  signers: readonly number[],
+  path: readonly number[],
+  chainCode: Uint8Array,
+  digest: Uint8Array,
+  sessionNonce: Uint8Array,
+): Uint8Array {
   return oracle(
     TAGS.signSid,
     share.dkgSid,
@@ -41,41 +48,72 @@ export function multiplicationSid(sigid: Uint8Array, alice: number, bob: number)
   return oracle(TAGS.signMulSid, sigid, u32(alice), u32(bob));
 }
 
-export function nonceCommitmentDigest(sigid: Uint8Array, from: number, to: number, bigR: Uint8Array, salt: Uint8Array): Uint8Array {
+export function nonceCommitmentDigest(
+  sigid: Uint8Array,
+  from: number,
+  to: number,
+  bigR: Uint8Array,
+  salt: Uint8Array,
+): Uint8Array {
   return oracle(TAGS.signCommit, sigid, u32(from), u32(to), bigR, salt);
 }
 
 function validateRequest(share: KeyShare, request: SignRequest): readonly number[] {
   const { signers, digest, sessionNonce, path } = request;
   if (!Array.isArray(signers) || signers.length !== share.threshold)
-    throw new TssError('InvalidParameters', `"signers" expected exactly ${share.threshold} parties`);
+    throw new TssError(
+      'InvalidParameters',
+      `"signers" expected exactly ${share.threshold} parties`,
+    );
   const set = new Set(signers);
-  if (set.size !== signers.length) throw new TssError('DuplicateParty', '"signers" lists a party twice');
+  if (set.size !== signers.length)
+    throw new TssError('DuplicateParty', '"signers" lists a party twice');
   for (const signer of signers)
-    if (!share.parties.includes(signer)) throw new TssError('UnknownParty', '"signers" includes a party outside the key');
-  if (!set.has(share.self)) throw new TssError('InvalidParameters', '"signers" must include this party');
+    if (!share.parties.includes(signer))
+      throw new TssError('UnknownParty', '"signers" includes a party outside the key');
+  if (!set.has(share.self))
+    throw new TssError('InvalidParameters', '"signers" must include this party');
   assertBytes(digest, DIGEST_BYTES, 'digest');
   assertBytes(sessionNonce, SID_BYTES, 'sessionNonce');
-  if (!Array.isArray(path)) throw new TssError('InvalidParameters', '"path" expected a list of indices');
+  if (!Array.isArray(path))
+    throw new TssError('InvalidParameters', '"path" expected a list of indices');
   const peers = [...signers].filter((p) => p !== share.self).sort((a, b) => a - b);
   for (const peer of peers) {
     const pair = share.pairs.get(peer);
-    if (!pair) throw new TssError('UnknownParty', '"signers" includes a party we share no state with', peer);
+    if (!pair)
+      throw new TssError('UnknownParty', '"signers" includes a party we share no state with', peer);
     if (pair.banned)
-      throw new TssError('OtStateBanned', 'the OT state with this party is burned; refresh first', peer);
+      throw new TssError(
+        'OtStateBanned',
+        'the OT state with this party is burned; refresh first',
+        peer,
+      );
   }
   return peers;
 }
 
-export function signRound1(share: KeyShare, request: SignRequest, rng: Rng): { state: SignRound1State; direct: Sign1Direct[] } {
+export function signRound1(
+  share: KeyShare,
+  request: SignRequest,
+  rng: Rng,
+): { state: SignRound1State; direct: Sign1Direct[] } {
   const peers = validateRequest(share, request);
   const self = share.self;
   const signers = [...request.signers].sort((a, b) => a - b);
   const derived = derivePath(share.publicKey, share.chainCode, request.path);
-  const sigid = signSessionId(share, signers, request.path, derived.chainCode, request.digest, request.sessionNonce);
+  const sigid = signSessionId(
+    share,
+    signers,
+    request.path,
+    derived.chainCode,
+    request.digest,
+    request.sessionNonce,
+  );
 
   // sk_i = λ_i·(s_i + τ) + ζ_i (§2.6 "Derived share", §2.7 option (a)); Σ_{i∈P} sk_i = sk + τ.
-  const zeroSeeds = new Map(peers.map((peer) => [peer, share.pairs.get(peer)?.zeroSeed as Uint8Array]));
+  const zeroSeeds = new Map(
+    peers.map((peer) => [peer, share.pairs.get(peer)?.zeroSeed as Uint8Array]),
+  );
   const secretKeyShare = add(
     mul(lagrangeCoefficient(self, signers), add(share.secretShare, derived.tweak)),
     zeroShare(sigid, self, zeroSeeds),
@@ -92,9 +130,19 @@ export function signRound1(share: KeyShare, request: SignRequest, rng: Rng): { s
     salts.set(peer, salt);
     const pair = share.pairs.get(peer) as NonNullable<ReturnType<typeof share.pairs.get>>;
     // "Start RVOLE as Bob in the instance where j is Alice": fixes χ_{i,j} = b.
-    const { state, b, message } = voleBobStart(pair.oteReceiver, multiplicationSid(sigid, peer, self), rng);
+    const { state, b, message } = voleBobStart(
+      pair.oteReceiver,
+      multiplicationSid(sigid, peer, self),
+      rng,
+    );
     bob.set(peer, { state, chi: b });
-    return { sigid, from: self, to: peer, commitment: nonceCommitmentDigest(sigid, self, peer, bigRBytes, salt), ote: message };
+    return {
+      sigid,
+      from: self,
+      to: peer,
+      commitment: nonceCommitmentDigest(sigid, self, peer, bigRBytes, salt),
+      ote: message,
+    };
   });
 
   const state: SignRound1State = {

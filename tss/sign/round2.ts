@@ -12,7 +12,11 @@ import { collectSignMessages, parseSign1 } from './parse';
 import { multiplicationSid } from './round1';
 import type { Sign2Direct, SignRound1State, SignRound2State } from './types';
 
-export function signRound2(round1: SignRound1State, inbound: readonly unknown[], rng: Rng): { state: SignRound2State; direct: Sign2Direct[] } {
+export function signRound2(
+  round1: SignRound1State,
+  inbound: readonly unknown[],
+  rng: Rng,
+): { state: SignRound2State; direct: Sign2Direct[] } {
   consume(round1, 'sign/round1');
   const { self, peers, sigid, share } = round1;
   const raw = collectSignMessages(inbound, peers, self, sigid, 'sign1', true);

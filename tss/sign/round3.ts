@@ -13,19 +13,29 @@ import { collectSignMessages, parseSign2 } from './parse';
 import { nonceCommitmentDigest } from './round1';
 import type { Sign3Broadcast, SignRound2State, SignRound3State } from './types';
 
-export function signRound3(round2: SignRound2State, inbound: readonly unknown[]): { state: SignRound3State; broadcast: Sign3Broadcast } {
+export function signRound3(
+  round2: SignRound2State,
+  inbound: readonly unknown[],
+): { state: SignRound3State; broadcast: Sign3Broadcast } {
   consume(round2, 'sign/round2');
   const { self, peers, sigid } = round2;
   const raw = collectSignMessages(inbound, peers, self, sigid, 'sign2', true);
   const parsed = new Map([...raw].map(([from, f]) => [from, parseSign2(f, from)]));
 
   // Recoverable checks on every message first (decommitments, encodings) …
-  const decoded = new Map<number, { bigR: Point; pk: Point; gammaU: Point; gammaV: Point; psi: bigint }>();
+  const decoded = new Map<
+    number,
+    { bigR: Point; pk: Point; gammaU: Point; gammaV: Point; psi: bigint }
+  >();
   for (const peer of peers) {
     const m = parsed.get(peer) as ReturnType<typeof parseSign2>;
     const opened = nonceCommitmentDigest(sigid, peer, self, m.nonceCommitment, m.salt);
     if (!bytesEqual(opened, round2.commitments.get(peer) as Uint8Array))
-      throw new TssError('CommitmentMismatch', '"sign2.nonceCommitment" does not open the round-1 commitment', peer);
+      throw new TssError(
+        'CommitmentMismatch',
+        '"sign2.nonceCommitment" does not open the round-1 commitment',
+        peer,
+      );
     decoded.set(peer, {
       bigR: decodePoint(m.nonceCommitment, 'sign2.nonceCommitment', peer),
       pk: decodePoint(m.publicShare, 'sign2.publicShare', peer),
@@ -42,7 +52,10 @@ export function signRound3(round2: SignRound2State, inbound: readonly unknown[])
   for (const peer of peers) {
     const m = parsed.get(peer) as ReturnType<typeof parseSign2>;
     const d = decoded.get(peer) as NonNullable<ReturnType<typeof decoded.get>>;
-    const { state: bobState, chi } = round2.bob.get(peer) as { state: Parameters<typeof voleBobFinish>[0]; chi: bigint };
+    const { state: bobState, chi } = round2.bob.get(peer) as {
+      state: Parameters<typeof voleBobFinish>[0];
+      chi: bigint;
+    };
     const [du, dv] = voleBobFinish(bobState, m.vole, peer) as [bigint, bigint];
     // χ_{i,j}·R_j == d^u_{i,j}·G + Γ^u_{j,i}
     if (!mulPoint(d.bigR, chi).equals(mulG(du).add(d.gammaU)))
@@ -57,10 +70,19 @@ export function signRound3(round2: SignRound2State, inbound: readonly unknown[])
   }
 
   // Σ_{m∈P} pk_m == pk_derived: the additive shares really are shares of the derived key.
-  const pkSum = sumPoints([round2.publicShare, ...peers.map((p) => (decoded.get(p) as { pk: Point }).pk)]);
+  const pkSum = sumPoints([
+    round2.publicShare,
+    ...peers.map((p) => (decoded.get(p) as { pk: Point }).pk),
+  ]);
   if (!pkSum.equals(round2.derivedPublicKey))
-    throw new TssError('PublicShareSumMismatch', 'the signers’ key shares do not add up to the derived key');
-  const bigR = sumPoints([round2.nonceCommitment, ...peers.map((p) => (decoded.get(p) as { bigR: Point }).bigR)]);
+    throw new TssError(
+      'PublicShareSumMismatch',
+      'the signers’ key shares do not add up to the derived key',
+    );
+  const bigR = sumPoints([
+    round2.nonceCommitment,
+    ...peers.map((p) => (decoded.get(p) as { bigR: Point }).bigR),
+  ]);
   if (bigR.is0()) throw new TssError('DegenerateNonce', 'R is the identity');
 
   const { x } = bigR.toAffine();
@@ -72,6 +94,13 @@ export function signRound3(round2: SignRound2State, inbound: readonly unknown[])
   const broadcast: Sign3Broadcast = { sigid, from: self, u: scalarToBytes(u), w: scalarToBytes(w) };
 
   const { phase: _p, bob: _b, commitments: _c, alice: _a, ...common } = round2;
-  const state: SignRound3State = { ...common, phase: 'sign/round3', r, rOverflow: x >= N, bigR, broadcast };
+  const state: SignRound3State = {
+    ...common,
+    phase: 'sign/round3',
+    r,
+    rOverflow: x >= N,
+    bigR,
+    broadcast,
+  };
   return { state, broadcast };
 }

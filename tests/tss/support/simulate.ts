@@ -35,7 +35,12 @@ const keep: Tamper = (_stage, _from, _to, message) => message;
 
 type Addressed = { from: number; to?: number };
 
-function deliver<T extends Addressed>(stage: Stage, messages: T[], to: number, tamper: Tamper): unknown[] {
+function deliver<T extends Addressed>(
+  stage: Stage,
+  messages: T[],
+  to: number,
+  tamper: Tamper,
+): unknown[] {
   const out: unknown[] = [];
   for (const message of messages) {
     if (message.from === to) continue;
@@ -46,14 +51,23 @@ function deliver<T extends Addressed>(stage: Stage, messages: T[], to: number, t
   return out;
 }
 
-export type DkgRun = { parties: number[]; threshold: number; mode?: (party: number) => DkgMode; context?: Uint8Array };
+export type DkgRun = {
+  parties: number[];
+  threshold: number;
+  mode?: (party: number) => DkgMode;
+  context?: Uint8Array;
+};
 
 export function rngsFor(parties: readonly number[], seed: string): Map<number, Rng> {
   return new Map(parties.map((p) => [p, seededRng(`${seed}/${p}`)]));
 }
 
 /** Runs a DKG (or re-share) among `parties`; returns each party's key share. */
-export function runDkg(run: DkgRun, rngs: Map<number, Rng>, tamper: Tamper = keep): Map<number, KeyShare> {
+export function runDkg(
+  run: DkgRun,
+  rngs: Map<number, Rng>,
+  tamper: Tamper = keep,
+): Map<number, KeyShare> {
   const { parties, threshold } = run;
   const config = (self: number): DkgConfig => ({
     parties,
@@ -65,23 +79,45 @@ export function runDkg(run: DkgRun, rngs: Map<number, Rng>, tamper: Tamper = kee
   const rng = (p: number) => rngs.get(p) as Rng;
   const r1 = new Map(parties.map((p) => [p, dkgRound1(config(p), rng(p))]));
   const b1 = [...r1.values()].map((x) => x.broadcast);
-  const r2 = new Map(parties.map((p) => [p, dkgRound2(r1.get(p)?.state as never, deliver('dkg1', b1, p, tamper), rng(p))]));
+  const r2 = new Map(
+    parties.map((p) => [
+      p,
+      dkgRound2(r1.get(p)?.state as never, deliver('dkg1', b1, p, tamper), rng(p)),
+    ]),
+  );
   const b2 = [...r2.values()].map((x) => x.broadcast);
   const d2 = [...r2.values()].flatMap((x) => x.direct);
   const r3 = new Map(
     parties.map((p) => [
       p,
-      dkgRound3(r2.get(p)?.state as never, deliver('dkg2', b2, p, tamper), deliver('dkg2.direct', d2, p, tamper), rng(p)),
+      dkgRound3(
+        r2.get(p)?.state as never,
+        deliver('dkg2', b2, p, tamper),
+        deliver('dkg2.direct', d2, p, tamper),
+        rng(p),
+      ),
     ]),
   );
   const b3 = [...r3.values()].map((x) => x.broadcast);
   const d3 = [...r3.values()].flatMap((x) => x.direct);
   return new Map(
-    parties.map((p) => [p, dkgFinish(r3.get(p)?.state as never, deliver('dkg3', b3, p, tamper), deliver('dkg3.direct', d3, p, tamper))]),
+    parties.map((p) => [
+      p,
+      dkgFinish(
+        r3.get(p)?.state as never,
+        deliver('dkg3', b3, p, tamper),
+        deliver('dkg3.direct', d3, p, tamper),
+      ),
+    ]),
   );
 }
 
-export type SignRun = { signers: number[]; digest: Uint8Array; path?: number[]; sessionNonce?: Uint8Array };
+export type SignRun = {
+  signers: number[];
+  digest: Uint8Array;
+  path?: number[];
+  sessionNonce?: Uint8Array;
+};
 
 /** Runs one signature among `signers`; returns each signer's output. */
 export function runSign(
@@ -100,11 +136,26 @@ export function runSign(
   const share = (p: number) => shares.get(p) as KeyShare;
   const r1 = new Map(run.signers.map((p) => [p, signRound1(share(p), request, rng(p))]));
   const d1 = [...r1.values()].flatMap((x) => x.direct);
-  const r2 = new Map(run.signers.map((p) => [p, signRound2(r1.get(p)?.state as never, deliver('sign1', d1, p, tamper), rng(p))]));
+  const r2 = new Map(
+    run.signers.map((p) => [
+      p,
+      signRound2(r1.get(p)?.state as never, deliver('sign1', d1, p, tamper), rng(p)),
+    ]),
+  );
   const d2 = [...r2.values()].flatMap((x) => x.direct);
-  const r3 = new Map(run.signers.map((p) => [p, signRound3(r2.get(p)?.state as never, deliver('sign2', d2, p, tamper))]));
+  const r3 = new Map(
+    run.signers.map((p) => [
+      p,
+      signRound3(r2.get(p)?.state as never, deliver('sign2', d2, p, tamper)),
+    ]),
+  );
   const b3 = [...r3.values()].map((x) => x.broadcast);
-  return new Map(run.signers.map((p) => [p, signFinish(r3.get(p)?.state as never, deliver('sign3', b3, p, tamper))]));
+  return new Map(
+    run.signers.map((p) => [
+      p,
+      signFinish(r3.get(p)?.state as never, deliver('sign3', b3, p, tamper)),
+    ]),
+  );
 }
 
 /** Every k-subset of `items`. */
