@@ -14,6 +14,7 @@ import type { Point } from '../curve';
 import type { DkgConfig } from '../dkg/types';
 import { TssError } from '../errors';
 import type { KeyShare } from '../keyshare';
+import { evaluateCommitment, verifyFeldmanShare } from '../poly';
 
 /** Refresh: same parties and threshold, new shares and OT state. */
 export function refreshConfig(share: KeyShare, context: Uint8Array): DkgConfig {
@@ -86,6 +87,48 @@ export function reshareConfig(parameters: ReshareParameters): DkgConfig {
       survivors,
       oldPublicShares: key.oldPublicShares,
       chainCode: key.chainCode,
+    },
+  };
+}
+
+/** What a party received from the trusted dealer of a LEGACY import (`tss/import.ts`). */
+export type DealerImportParameters = {
+  readonly self: number;
+  readonly parties: readonly number[];
+  readonly threshold: number;
+  /** f(self), received from the dealer over an encrypted channel. */
+  readonly dealerShare: bigint;
+  /** The dealer's Feldman commitments (F_0 is the public key). */
+  readonly commitments: readonly Point[];
+  /** The chain code of the imported node (for a seed phrase: the account-level node's). */
+  readonly chainCode: Uint8Array;
+  readonly context: Uint8Array;
+};
+
+/**
+ * LEGACY import, second half: every party re-shares its dealer share with the others, which
+ * checks the dealer's commitments, sets up the pairwise OT state and zero seeds, and leaves
+ * shares the dealer never saw. The key itself still existed whole once (see `tss/import.ts`).
+ */
+export function dealerImportConfig(parameters: DealerImportParameters): DkgConfig {
+  const { self, parties, threshold, dealerShare, commitments, chainCode, context } = parameters;
+  if (commitments.length !== threshold)
+    throw new TssError('InvalidParameters', '"commitments" expected one point per coefficient');
+  if (!verifyFeldmanShare(commitments, self, dealerShare))
+    throw new TssError('FeldmanCheckFailed', 'the dealer’s share is not on its committed polynomial');
+  const oldPublicShares = new Map(parties.map((p) => [p, evaluateCommitment(commitments, p)]));
+  return {
+    parties,
+    threshold,
+    self,
+    context,
+    mode: {
+      kind: 'reshare',
+      publicKey: commitments[0] as Point,
+      survivors: parties,
+      oldPublicShares,
+      chainCode,
+      oldSecretShare: dealerShare,
     },
   };
 }
