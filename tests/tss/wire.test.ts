@@ -1,0 +1,165 @@
+import { bytesToHex } from '@noble/curves/utils.js';
+import { Encoder } from 'cbor-x';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { isTssError, type TssError } from '../../tss/errors';
+import type { KeyShare } from '../../tss/keyshare';
+import { PROTOCOL_VERSION } from '../../tss/params';
+import {
+  decodeKeyShare,
+  decodeMessage,
+  encodeKeyShare,
+  encodeMessage,
+  MAX_MESSAGE_BYTES,
+  type MessageType,
+} from '../../tss/wire';
+import { rngsFor, runDkg, runSign, type Stage } from './support/simulate';
+
+const raw = new Encoder({ tagUint8Array: false, useRecords: false });
+const throughWire = (stage: Stage, from: number, _to: number, message: unknown) =>
+  decodeMessage(encodeMessage(stage as MessageType, message as object), stage as MessageType, from);
+
+function tssError(fn: () => unknown): TssError {
+  try {
+    fn();
+  } catch (error) {
+    if (isTssError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a TssError');
+}
+
+let shares: Map<number, KeyShare>;
+const sizes = new Map<string, number>();
+beforeAll(() => {
+  const measuring = (stage: Stage, from: number, to: number, message: unknown) => {
+    sizes.set(
+      stage,
+      Math.max(
+        sizes.get(stage) ?? 0,
+        encodeMessage(stage as MessageType, message as object).length,
+      ),
+    );
+    return throughWire(stage, from, to, message);
+  };
+  shares = runDkg({ parties: [1, 2], threshold: 2 }, rngsFor([1, 2], 'wire-dkg'), measuring);
+  runSign(
+    shares,
+    { signers: [1, 2], digest: new Uint8Array(32).fill(1) },
+    rngsFor([1, 2], 'wire-sign'),
+    measuring,
+  );
+}, 60_000);
+
+describe('tss wire format', () => {
+  it('carries every DKG and signing message through CBOR, within its size limit', () => {
+    expect([...sizes.keys()].sort()).toEqual([
+      'dkg1',
+      'dkg2',
+      'dkg2.direct',
+      'dkg3',
+      'dkg3.direct',
+      'sign1',
+      'sign2',
+      'sign3',
+    ]);
+    for (const [stage, size] of sizes)
+      expect(size, stage).toBeLessThanOrEqual(MAX_MESSAGE_BYTES[stage as MessageType]);
+  });
+
+  it('refuses oversize input before decoding, non-CBOR, a wrong version and a wrong type', () => {
+    expect(
+      tssError(() => decodeMessage(new Uint8Array(MAX_MESSAGE_BYTES.sign3 + 1), 'sign3', 2)),
+    ).toMatchObject({
+      code: 'WrongLength',
+      culprit: 2,
+    });
+    expect(tssError(() => decodeMessage(new Uint8Array([0xff, 0x00]), 'sign3', 2))).toMatchObject({
+      code: 'MalformedMessage',
+      culprit: 2,
+    });
+    expect(
+      tssError(() => decodeMessage(raw.encode([PROTOCOL_VERSION + 1, 'sign3', {}]), 'sign3', 2)),
+    ).toMatchObject({
+      code: 'UnsupportedVersion',
+    });
+    expect(
+      tssError(() => decodeMessage(raw.encode([PROTOCOL_VERSION, 'sign1', {}]), 'sign3', 2)),
+    ).toMatchObject({
+      code: 'MalformedMessage',
+    });
+    expect(tssError(() => decodeMessage(raw.encode({ v: 1 }), 'sign3', 2))).toMatchObject({
+      code: 'MalformedMessage',
+    });
+    expect(tssError(() => decodeMessage('not bytes', 'sign3', 2))).toMatchObject({
+      code: 'MalformedMessage',
+    });
+  });
+
+  it('round-trips a key share, which still signs', () => {
+    const share = shares.get(1) as KeyShare;
+    const back = decodeKeyShare(encodeKeyShare(share));
+    expect(back.secretShare).toBe(share.secretShare);
+    expect(back.publicKey.equals(share.publicKey)).toBe(true);
+    expect(bytesToHex(encodeKeyShare(back))).toBe(bytesToHex(encodeKeyShare(share)));
+    const outputs = runSign(
+      new Map([
+        [1, back],
+        [2, decodeKeyShare(encodeKeyShare(shares.get(2) as KeyShare))],
+      ]),
+      { signers: [1, 2], digest: new Uint8Array(32).fill(2) },
+      rngsFor([1, 2], 'wire-sign-2'),
+    );
+    expect(outputs.size).toBe(2);
+  });
+
+  it('refuses a corrupted key share with a typed error, never half of one', () => {
+    const good = encodeKeyShare(shares.get(1) as KeyShare);
+    const decoded = raw.decode(good) as [number, string, Record<string, unknown>];
+    const variants: [string, (body: Record<string, unknown>) => void, string][] = [
+      [
+        'secret share not matching its public share',
+        (b) => {
+          const secret = b.secretShare as Uint8Array;
+          secret[31] = (secret[31] as number) ^ 1;
+        },
+        'PublicKeyMismatch',
+      ],
+      [
+        'short chain code',
+        (b) => (b.chainCode = (b.chainCode as Uint8Array).slice(1)),
+        'WrongLength',
+      ],
+      ['off-curve public key', (b) => (b.publicKey = new Uint8Array(33)), 'InvalidPoint'],
+      ['missing pair', (b) => (b.pairs = []), 'WrongLength'],
+      ['threshold above n', (b) => (b.threshold = 3), 'MalformedMessage'],
+      ['self outside parties', (b) => (b.self = 5), 'MalformedMessage'],
+      [
+        'bad delta bit',
+        (b) =>
+          ((
+            (b.pairs as [number, Record<string, Uint8Array>][])[0] as [
+              number,
+              Record<string, Uint8Array>,
+            ]
+          )[1].delta = new Uint8Array(128).fill(2)),
+        'MalformedMessage',
+      ],
+    ];
+    for (const [label, mutate, code] of variants) {
+      const body = structuredClone(decoded[2]);
+      mutate(body);
+      expect(
+        tssError(() => decodeKeyShare(raw.encode([decoded[0], decoded[1], body]))),
+        label,
+      ).toMatchObject({ code });
+    }
+    expect(tssError(() => decodeKeyShare(good.slice(0, 100)))).toMatchObject({
+      code: 'MalformedMessage',
+    });
+    expect(
+      tssError(() => decodeKeyShare(raw.encode([PROTOCOL_VERSION + 1, 'key-share', decoded[2]]))),
+    ).toMatchObject({
+      code: 'UnsupportedVersion',
+    });
+  });
+});
