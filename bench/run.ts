@@ -4,6 +4,7 @@
  */
 import { runBenchmarks } from './harness';
 import { providerRoundtrip } from './provider.bench';
+import { tssBenchmarks } from './tss';
 
 const json = process.argv.includes('--json');
-await runBenchmarks([providerRoundtrip], json);
+await runBenchmarks([providerRoundtrip, ...tssBenchmarks], json);

@@ -19,9 +19,19 @@
  * Scalars are BigInt, whose arithmetic is not constant-time in JS (research/tecdsa.md §4.1 item 11);
  * we at least never branch on β: β_j enters as the factor 0n or 1n.
  *
+ * Arithmetic (speed, same values): the OT outputs α^0, α^1, γ stay the OT extension's raw 48-byte
+ * draws (`oteSendDraws` / `oteReceiveDraws`) and enter each sum unreduced; every sum is reduced
+ * mod n once, where its value is needed (an ã or μ entry, c_i, d_i). A difference x − y of a draw
+ * y is computed as x + (n·2^129 − y), and −β_j·η_k as β_j·(n − η_k), so no sum is negative.
+ * Results are identical to reducing every term first. γ and β are wiped when Bob finishes.
+ *
  * Encodings and divergences:
  * - Divergence from DKLs23 Protocol 5.2 as printed: θ_{i,k} and â_k (ToB appendix F), because the
  *   printed θ_{k,k}, â_i are typos that break the check.
+ * - Divergence from research/tecdsa.md §2.5 "g_j = Hq(sid, j)": g = `oracleScalars(voleGadget,
+ *   sid, ξ)`, one XOF call whose j-th 48-byte draw mod n is g_j, because ξ separate oracle calls
+ *   cost ~3× more (each re-hashes the tag and sid); the g_j are still independent uniform values of
+ *   a random oracle bound to sid, and public to both parties, which is all the gadget needs.
  * - θ = `oracleScalars(voleTheta, sid, ℓ·ρ, ã)` over ã's wire bytes, θ_{i,k} at index i·ρ + k;
  *   μ = `oracle(voleMu, sid, …)`, SHA-256 (2λ_c = 256 bits) over the 32-byte encodings of the
  *   ξ·ρ check terms, row j then k.
@@ -34,15 +44,15 @@
  * @module
  */
 import { assertBytes, bytesEqual, decodeScalar } from './assert';
-import { mod, N, scalarToBytes } from './curve';
+import { N } from './curve';
 import { TssError } from './errors';
-import { oracle, oracleScalar, oracleScalars, u32 } from './hash';
+import { drawInteger, oracle, oracleScalars, SCALAR_DRAW_BYTES } from './hash';
 import {
   type OteMessage,
   type OteReceiverSetup,
   type OteSenderSetup,
-  oteReceive,
-  oteSend,
+  oteReceiveDraws,
+  oteSendDraws,
 } from './ot/extension';
 import { ELL, MU_BYTES, OT_WIDTH, RHO, SCALAR_BYTES, SID_BYTES, XI } from './params';
 import { type Rng, randomBits, randomScalar } from './rng';
@@ -55,8 +65,11 @@ export type VoleBobState = {
   readonly sid: Uint8Array;
   /** β ∈ {0,1}^ξ, one bit per byte. */
   readonly beta: Uint8Array;
-  /** γ_j = α^{β_j}_j ∈ Z_q^{ℓ+ρ}, j ∈ [ξ]. */
-  readonly gamma: readonly (readonly bigint[])[];
+  /**
+   * γ_j = α^{β_j}_j ∈ Z_q^{ℓ+ρ}, j ∈ [ξ], as the OT extension's raw 48-byte draws (entry (j, w)
+   * at bytes (j·OT_WIDTH + w)·48 …; the scalar is the draw mod n), so it can be wiped.
+   */
+  readonly gamma: Uint8Array;
   /** The gadget g ∈ Z_q^ξ of this sid (public; kept to avoid recomputing it). */
   readonly gadget: readonly bigint[];
   /** b = Σ_j g_j·β_j, Bob's multiplicative share. */
@@ -78,14 +91,15 @@ export const VOLE_A_TILDE_BYTES = XI * OT_WIDTH * SCALAR_BYTES;
 /** Bytes of η on the wire. */
 export const VOLE_ETA_BYTES = RHO * SCALAR_BYTES;
 
+/** A multiple of n above every 384-bit draw: x − y ≡ x + (OFFSET − y) keeps sums non-negative. */
+const OFFSET = N << 129n;
+
 /**
- * DKLs23 Protocol 5.2, public gadget g ∈ Z_q^ξ: g_j = Hq(sid, j). Computed per call (no cache
- * shared between sessions).
+ * DKLs23 Protocol 5.2, public gadget g ∈ Z_q^ξ: g = Hq(sid) ∈ Z_q^ξ, one XOF call (see the
+ * divergence in the module doc). Computed per call (no cache shared between sessions).
  */
 function gadget(sid: Uint8Array): bigint[] {
-  const g: bigint[] = new Array(XI);
-  for (let j = 0; j < XI; j++) g[j] = oracleScalar(TAGS.voleGadget, sid, u32(j));
-  return g;
+  return oracleScalars(TAGS.voleGadget, sid, XI);
 }
 
 /** θ ∈ Z_q^{ℓ×ρ} = Hq(sid, ã), θ_{i,k} at index i·ρ + k. */
@@ -97,6 +111,30 @@ function theta(sid: Uint8Array, aTilde: Uint8Array): bigint[] {
 function muDigest(sid: Uint8Array, entries: Uint8Array): Uint8Array {
   return oracle(TAGS.voleMu, sid, entries);
 }
+
+/**
+ * Writes x mod n (x ≥ 0) as 32 big-endian bytes at `offset` of `view`. `setBigUint64` keeps
+ * the low 64 bits of its argument (ToBigUint64), so the words need no mask.
+ */
+function putScalar(view: DataView, offset: number, x: bigint): void {
+  const s = x % N;
+  view.setBigUint64(offset, s >> 192n);
+  view.setBigUint64(offset + 8, s >> 128n);
+  view.setBigUint64(offset + 16, s >> 64n);
+  view.setBigUint64(offset + 24, s);
+}
+
+/** The 32-byte big-endian integer at `offset` of `view` (not checked against n). */
+function getScalar(view: DataView, offset: number): bigint {
+  return (
+    (((view.getBigUint64(offset) << 64n) | view.getBigUint64(offset + 8)) << 128n) |
+    (view.getBigUint64(offset + 16) << 64n) |
+    view.getBigUint64(offset + 24)
+  );
+}
+
+const viewOf = (bytes: Uint8Array): DataView =>
+  new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 function assertSid(sid: unknown): asserts sid is Uint8Array {
   if (!(sid instanceof Uint8Array) || sid.length !== SID_BYTES)
@@ -119,17 +157,17 @@ export function voleBobStart(
   // "Bob samples β ← {0,1}^ξ."
   const beta = randomBits(rng, XI);
   // "Bob acts as the receiver in ξ OTs with choice bits β and receives γ_j ∈ Z_q^{ℓ+ρ}."
-  const { message, outputs } = oteReceive(setup, sid, beta, rng);
+  const { message, draws } = oteReceiveDraws(setup, sid, beta, rng);
   // "b = Σ_j g_j·β_j", β_j as the factor 0n/1n (no branch on β).
   const g = gadget(sid);
   let acc = 0n;
   for (let j = 0; j < XI; j++) acc += BigInt(beta[j] as number) * (g[j] as bigint);
-  const b = mod(acc);
+  const b = acc % N;
   const state: VoleBobState = {
     phase: 'vole/bob-awaiting-alice',
     sid: sid.slice(),
     beta,
-    gamma: outputs,
+    gamma: draws,
     gadget: g,
     b,
   };
@@ -163,50 +201,60 @@ export function voleAliceRespond(
       throw new TssError('InvalidParameters', '"a" expected scalars in [0, n)');
 
   // "Alice acts as the sender in ξ OTs and receives α^0_j, α^1_j ∈ Z_q^{ℓ+ρ}" (ban on a failed check).
-  const { v0: alpha0, v1: alpha1 } = oteSend(setup, sid, bobMessage, culprit);
+  const { draws0, draws1 } = oteSendDraws(setup, sid, bobMessage, culprit);
   const g = gadget(sid);
-
-  // "c_i = −Σ_j g_j·α^0_{j,i}" for i ∈ [ℓ].
-  const c: bigint[] = new Array(ELL);
-  for (let i = 0; i < ELL; i++) {
-    let acc = 0n;
-    for (let j = 0; j < XI; j++) acc += (g[j] as bigint) * ((alpha0[j] as bigint[])[i] as bigint);
-    c[i] = mod(-acc);
-  }
 
   // "â ← Z_q^ρ."
   const aHat: bigint[] = new Array(RHO);
   for (let k = 0; k < RHO; k++) aHat[k] = randomScalar(rng);
+  // The column inputs of ã, a_i for i < ℓ and â_k for column ℓ + k, plus n·2^129 (see below).
+  const inputs = [...a, ...aHat].map((x) => x + OFFSET);
 
-  // "ã_{j,i} = α^0_{j,i} − α^1_{j,i} + a_i (i < ℓ); ã_{j,ℓ+k} = α^0_{j,ℓ+k} − α^1_{j,ℓ+k} + â_k."
+  // One pass over the rows (lazy reduction: the draws enter unreduced, each sum is reduced once).
+  // "c_i = −Σ_j g_j·α^0_{j,i}" for i ∈ [ℓ];
+  // "ã_{j,i} = α^0_{j,i} − α^1_{j,i} + a_i (i < ℓ); ã_{j,ℓ+k} = α^0_{j,ℓ+k} − α^1_{j,ℓ+k} + â_k",
+  // as α^0 + (input + n·2^129 − α^1), which is never negative.
+  const v0 = viewOf(draws0);
+  const v1 = viewOf(draws1);
   const aTilde = new Uint8Array(VOLE_A_TILDE_BYTES);
+  const aTildeView = viewOf(aTilde);
+  const alpha0: bigint[] = new Array(XI * OT_WIDTH);
+  const cAcc: bigint[] = new Array(ELL).fill(0n);
   for (let j = 0; j < XI; j++) {
-    const a0 = alpha0[j] as bigint[];
-    const a1 = alpha1[j] as bigint[];
+    const gj = g[j] as bigint;
     for (let col = 0; col < OT_WIDTH; col++) {
-      const input = col < ELL ? (a[col] as bigint) : (aHat[col - ELL] as bigint);
-      const value = mod((a0[col] as bigint) - (a1[col] as bigint) + input);
-      aTilde.set(scalarToBytes(value), (j * OT_WIDTH + col) * SCALAR_BYTES);
+      const e = j * OT_WIDTH + col;
+      const x0 = drawInteger(v0, e * SCALAR_DRAW_BYTES);
+      const x1 = drawInteger(v1, e * SCALAR_DRAW_BYTES);
+      alpha0[e] = x0;
+      if (col < ELL) cAcc[col] = (cAcc[col] as bigint) + gj * x0;
+      putScalar(aTildeView, e * SCALAR_BYTES, x0 + ((inputs[col] as bigint) - x1));
     }
   }
+  draws0.fill(0);
+  draws1.fill(0);
+  const c: bigint[] = cAcc.map((x) => (N - (x % N)) % N);
 
   // "θ = Hq(sid, ã)"; "η_k = â_k + Σ_i θ_{i,k}·a_i" (ToB-corrected indices).
   const th = theta(sid, aTilde);
   const eta = new Uint8Array(VOLE_ETA_BYTES);
+  const etaView = viewOf(eta);
   for (let k = 0; k < RHO; k++) {
     let acc = aHat[k] as bigint;
     for (let i = 0; i < ELL; i++) acc += (th[i * RHO + k] as bigint) * (a[i] as bigint);
-    eta.set(scalarToBytes(mod(acc)), k * SCALAR_BYTES);
+    putScalar(etaView, k * SCALAR_BYTES, acc);
   }
 
   // "μ = H_{2λ_c}(sid, {α^0_{j,ℓ+k} + Σ_i θ_{i,k}·α^0_{j,i}}_{j,k})".
   const entries = new Uint8Array(XI * RHO * SCALAR_BYTES);
+  const entriesView = viewOf(entries);
   for (let j = 0; j < XI; j++) {
-    const a0 = alpha0[j] as bigint[];
+    const row = j * OT_WIDTH;
     for (let k = 0; k < RHO; k++) {
-      let acc = a0[ELL + k] as bigint;
-      for (let i = 0; i < ELL; i++) acc += (th[i * RHO + k] as bigint) * (a0[i] as bigint);
-      entries.set(scalarToBytes(mod(acc)), (j * RHO + k) * SCALAR_BYTES);
+      let acc = alpha0[row + ELL + k] as bigint;
+      for (let i = 0; i < ELL; i++)
+        acc += (th[i * RHO + k] as bigint) * (alpha0[row + i] as bigint);
+      putScalar(entriesView, (j * RHO + k) * SCALAR_BYTES, acc);
     }
   }
   const mu = muDigest(sid, entries);
@@ -231,7 +279,24 @@ export function voleBobFinish(
 ): bigint[] {
   // Spent on entry, whatever happens next: β is never checked against two different messages.
   const { sid, beta, gamma, gadget: g } = consume(state, 'vole/bob-awaiting-alice');
+  try {
+    return bobCheckAndOutput(sid, beta, gamma, g, aliceMessage, culprit);
+  } finally {
+    // β and γ are spent: wipe them, whatever the outcome.
+    beta.fill(0);
+    gamma.fill(0);
+  }
+}
 
+/** {@link voleBobFinish} after the state is consumed. */
+function bobCheckAndOutput(
+  sid: Uint8Array,
+  beta: Uint8Array,
+  gamma: Uint8Array,
+  g: readonly bigint[],
+  aliceMessage: unknown,
+  culprit: number,
+): bigint[] {
   // Shape and canonical encodings before any arithmetic.
   if (typeof aliceMessage !== 'object' || aliceMessage === null || Array.isArray(aliceMessage))
     throw new TssError('MalformedMessage', '"voleMessage" expected an object', culprit);
@@ -239,42 +304,51 @@ export function voleBobFinish(
   assertBytes(aTilde, VOLE_A_TILDE_BYTES, 'aTilde', culprit);
   assertBytes(eta, VOLE_ETA_BYTES, 'eta', culprit);
   assertBytes(mu, MU_BYTES, 'mu', culprit);
+  // Every ã entry must be canonical (< n); 0 is allowed (ã is uniform in Z_q).
+  const aTildeView = viewOf(aTilde);
   const at: bigint[] = new Array(XI * OT_WIDTH);
-  for (let e = 0; e < XI * OT_WIDTH; e++)
-    at[e] = decodeScalar(
-      aTilde.subarray(e * SCALAR_BYTES, (e + 1) * SCALAR_BYTES),
-      'aTilde',
-      culprit,
-      true,
-    );
-  const et: bigint[] = new Array(RHO);
+  let nonCanonical = false;
+  for (let e = 0; e < XI * OT_WIDTH; e++) {
+    const x = getScalar(aTildeView, e * SCALAR_BYTES);
+    nonCanonical ||= x >= N;
+    at[e] = x;
+  }
+  if (nonCanonical)
+    throw new TssError('InvalidScalar', '"aTilde" is not a canonical scalar', culprit);
+  // −β_j·η_k enters as β_j·(n − η_k), so every sum stays non-negative.
+  const negEta: bigint[] = new Array(RHO);
   for (let k = 0; k < RHO; k++)
-    et[k] = decodeScalar(
-      eta.subarray(k * SCALAR_BYTES, (k + 1) * SCALAR_BYTES),
-      'eta',
-      culprit,
-      true,
-    );
+    negEta[k] =
+      N -
+      decodeScalar(eta.subarray(k * SCALAR_BYTES, (k + 1) * SCALAR_BYTES), 'eta', culprit, true);
 
   // "θ = Hq(sid, ã)."
   const th = theta(sid, aTilde);
-  const dDot: bigint[][] = new Array(XI);
+  const gammaView = viewOf(gamma);
   const entries = new Uint8Array(XI * RHO * SCALAR_BYTES);
+  const entriesView = viewOf(entries);
+  const dAcc: bigint[] = new Array(ELL).fill(0n);
+  const row: bigint[] = new Array(ELL);
   for (let j = 0; j < XI; j++) {
     const bj = BigInt(beta[j] as number);
-    const gj = gamma[j] as readonly bigint[];
-    // "ḋ_{j,i} = γ_{j,i} + β_j·ã_{j,i}" for i ∈ [ℓ].
-    const row: bigint[] = new Array(ELL);
-    for (let i = 0; i < ELL; i++)
-      row[i] = mod((gj[i] as bigint) + bj * (at[j * OT_WIDTH + i] as bigint));
-    dDot[j] = row;
+    const gj = g[j] as bigint;
+    const base = j * OT_WIDTH;
+    // "ḋ_{j,i} = γ_{j,i} + β_j·ã_{j,i}" for i ∈ [ℓ]; "d_i = Σ_j g_j·ḋ_{j,i}" (reduced at the end).
+    for (let i = 0; i < ELL; i++) {
+      const dDot =
+        drawInteger(gammaView, (base + i) * SCALAR_DRAW_BYTES) + bj * (at[base + i] as bigint);
+      row[i] = dDot;
+      dAcc[i] = (dAcc[i] as bigint) + gj * dDot;
+    }
     for (let k = 0; k < RHO; k++) {
-      // "d̂_{j,k} = γ_{j,ℓ+k} + β_j·ã_{j,ℓ+k}".
-      let acc = (gj[ELL + k] as bigint) + bj * (at[j * OT_WIDTH + ELL + k] as bigint);
-      // "… + Σ_i θ_{i,k}·ḋ_{j,i} − β_j·η_k" (ToB-corrected indices).
+      // "d̂_{j,k} = γ_{j,ℓ+k} + β_j·ã_{j,ℓ+k}", and its "… − β_j·η_k" in the same product:
+      // γ_{j,ℓ+k} + β_j·(ã_{j,ℓ+k} + n − η_k).
+      let acc =
+        drawInteger(gammaView, (base + ELL + k) * SCALAR_DRAW_BYTES) +
+        bj * ((at[base + ELL + k] as bigint) + (negEta[k] as bigint));
+      // "… + Σ_i θ_{i,k}·ḋ_{j,i}" (ToB-corrected indices).
       for (let i = 0; i < ELL; i++) acc += (th[i * RHO + k] as bigint) * (row[i] as bigint);
-      acc -= bj * (et[k] as bigint);
-      entries.set(scalarToBytes(mod(acc)), (j * RHO + k) * SCALAR_BYTES);
+      putScalar(entriesView, (j * RHO + k) * SCALAR_BYTES, acc);
     }
   }
   // "Bob aborts unless μ' = μ" — constant-time compare; a failure bans Alice (§2.9).
@@ -284,11 +358,5 @@ export function voleBobFinish(
     throw new TssError('VoleConsistencyCheckFailed', 'RVOLE check value "mu"', culprit);
 
   // "d_i = Σ_j g_j·ḋ_{j,i}."
-  const d: bigint[] = new Array(ELL);
-  for (let i = 0; i < ELL; i++) {
-    let acc = 0n;
-    for (let j = 0; j < XI; j++) acc += (g[j] as bigint) * ((dDot[j] as bigint[])[i] as bigint);
-    d[i] = mod(acc);
-  }
-  return d;
+  return dAcc.map((x) => x % N);
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mod, N, scalarToBytes } from '../../tss/curve';
 import { TssError, type TssErrorCode, type TssErrorKind } from '../../tss/errors';
-import { oracle, oracleScalar, oracleScalars, u32 } from '../../tss/hash';
+import { oracle, oracleScalars, u32 } from '../../tss/hash';
 import type { OteMessage } from '../../tss/ot/extension';
 import { ELL, OT_WIDTH, RHO, SCALAR_BYTES, XI } from '../../tss/params';
 import { randomBits, randomScalar } from '../../tss/rng';
@@ -63,7 +63,8 @@ function naiveVole(
   const bobRng = seededRng(bobSeed);
   const beta = randomBits(bobRng, XI);
   const ote = naiveOte(setups, sessionId, beta, bobRng(16));
-  const g = Array.from({ length: XI }, (_, j) => oracleScalar(TAGS.voleGadget, sessionId, u32(j)));
+  // g = Hq(sid) ∈ Z_q^ξ from one XOF call (the pinned encoding of tss/vole.ts).
+  const g = oracleScalars(TAGS.voleGadget, sessionId, XI);
   let b = 0n;
   for (let j = 0; j < XI; j++) if (beta[j] === 1) b = mod(b + (g[j] as bigint));
   // Alice.
@@ -161,7 +162,12 @@ const alice = voleAliceRespond(
   seededRng('vole/alice'),
   BOB,
 );
-const freshState = (): VoleBobState => ({ ...bob.state });
+// voleBobFinish wipes β and γ, so each copy gets its own.
+const freshState = (): VoleBobState => ({
+  ...bob.state,
+  beta: bob.state.beta.slice(),
+  gamma: bob.state.gamma.slice(),
+});
 const tampered = (edit: (m: VoleAliceMessage) => void): VoleAliceMessage => {
   const m = {
     aTilde: alice.message.aTilde.slice(),
@@ -323,6 +329,28 @@ describe('RVOLE state and session handling', () => {
       'recoverable',
       undefined,
     );
+  });
+
+  it('RVOLE round 3 wipes β and γ after use, on success and on rejection', () => {
+    const ok = freshState();
+    voleBobFinish(ok, alice.message, ALICE);
+    const bad = freshState();
+    expectTssError(
+      () =>
+        voleBobFinish(
+          bad,
+          tampered((m) => flip(m.mu, 0, 1)),
+          ALICE,
+        ),
+      'VoleConsistencyCheckFailed',
+      'ban',
+      ALICE,
+    );
+    for (const state of [ok, bad]) {
+      expect(state.beta.every((x) => x === 0)).toBe(true);
+      expect(state.gamma.every((x) => x === 0)).toBe(true);
+    }
+    expect(bob.state.gamma.some((x) => x !== 0)).toBe(true);
   });
 
   it('RVOLE round 3 refuses a state of another phase', () => {

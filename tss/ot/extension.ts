@@ -25,8 +25,15 @@
  * must burn this pair's OT state (research/tecdsa.md §2.9).
  *
  * Choices the figure leaves open, and divergences:
- * - The PRG is SHAKE256, `oracleXof(otExtPrg, sid, 80, u32(i), k)`: KOS15 leaves it abstract; binding
- *   sid and i makes every column of every session an independent expansion of the seed.
+ * - The PRG is the tss XOF (`hash.ts`: ChaCha20 keyed by SHA-256 of the encoded input),
+ *   `oracleXof(otExtPrg, sid, 80, u32(i), k)`: KOS15 leaves it abstract; binding sid and i makes
+ *   every column of every session an independent expansion of the seed. The row hash Hs is
+ *   `oracleScalars(otExtOutput, sid, OT_WIDTH, u32(j), row)`. Both run through one
+ *   `oracleSession` per (tag, sid), which absorbs the tag and sid once: the bytes hashed are
+ *   exactly those of the full encoding.
+ * - Outputs: {@link oteReceiveDraws} / {@link oteSendDraws} return each row's OT_WIDTH scalars as
+ *   their raw 48-byte draws (the scalar is the draw mod n), which the caller can wipe and reduce
+ *   lazily (RVOLE does); {@link oteReceive} / {@link oteSend} return the reduced scalars.
  * - Divergence from KOS15 Fig. 10: χ_1…χ_m come from H(sid, u) over all of u instead of the
  *   sender's coins, because DKLs23 §5.1 makes the extension one message (Fiat–Shamir). Only the
  *   corrected (column-wise, SoftSpokenOT) check is implemented, never DKLs18's KOS variant
@@ -40,7 +47,15 @@
  */
 import { assertBytes } from '../assert';
 import { TssError } from '../errors';
-import { oracleScalars, oracleXof, u32 } from '../hash';
+import {
+  drawsToScalars,
+  type OracleSession,
+  oracleSession,
+  oracleXof,
+  SCALAR_DRAW_BYTES,
+  sessionXofInto,
+  u32,
+} from '../hash';
 import {
   CHECK_BITS,
   CHECK_BLOCKS,
@@ -136,9 +151,18 @@ function assertReceiverSetup(setup: unknown): asserts setup is OteReceiverSetup 
 // ---------------------------------------------------------------------------------------------
 // Building blocks.
 
-/** KOS15 Fig. 10 "Extend" step 2: the column PRG, t^i = PRG(sid, i, k^i) (ξ+s bits). */
-function prg(sid: Uint8Array, i: number, seed: Uint8Array): Uint8Array {
-  return oracleXof(TAGS.otExtPrg, sid, COLUMN_BYTES, u32(i), seed);
+/**
+ * KOS15 Fig. 10 "Extend" step 2: the column PRG, t^i = PRG(sid, i, k^i) (ξ+s bits), written into
+ * `out` at `offset`. `prg` is the session of (otExtPrg, sid).
+ */
+function prgInto(
+  prg: OracleSession,
+  i: number,
+  seed: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): void {
+  sessionXofInto(prg, out, offset, COLUMN_BYTES, u32(i), seed);
 }
 
 /**
@@ -222,9 +246,29 @@ function transposeToRows(columns: Uint8Array): Uint8Array {
   return rows;
 }
 
-/** Hs(sid, j, row): OT_WIDTH scalars, the randomised OT output of row j. */
-function rowOutput(sid: Uint8Array, j: number, row: Uint8Array): bigint[] {
-  return oracleScalars(TAGS.otExtOutput, sid, OT_WIDTH, u32(j), row);
+/** Bytes of one row's output: OT_WIDTH draws of 48 bytes. */
+export const OTE_ROW_DRAW_BYTES = OT_WIDTH * SCALAR_DRAW_BYTES;
+/** Bytes of all ξ rows' outputs. */
+export const OTE_DRAW_BYTES = XI * OTE_ROW_DRAW_BYTES;
+
+/**
+ * Hs(sid, j, row) = oracleScalars(otExtOutput, sid, OT_WIDTH, u32(j), row), as its OT_WIDTH raw
+ * 48-byte draws (reduce each mod n for the scalars), written at row j of `draws`. `rows` is the
+ * session of (otExtOutput, sid).
+ */
+function rowOutputInto(rows: OracleSession, j: number, row: Uint8Array, draws: Uint8Array): void {
+  sessionXofInto(rows, draws, j * OTE_ROW_DRAW_BYTES, OTE_ROW_DRAW_BYTES, u32(j), row);
+}
+
+/** The ξ rows of draws as scalars: row j is OT_WIDTH scalars in Z_q. */
+function drawsToRows(draws: Uint8Array): bigint[][] {
+  const out: bigint[][] = new Array(XI);
+  for (let j = 0; j < XI; j++)
+    out[j] = drawsToScalars(
+      draws.subarray(j * OTE_ROW_DRAW_BYTES, (j + 1) * OTE_ROW_DRAW_BYTES),
+      OT_WIDTH,
+    );
+  return out;
 }
 
 /** The fields of an untrusted message; `MalformedMessage` unless it is a plain object. */
@@ -238,18 +282,21 @@ function messageFields(message: unknown, culprit: number): Record<string, unknow
 // Public API.
 
 /**
- * The OTE receiver (KOS15 updated Fig. 10, receiver side, with Fiat–Shamir): extends the λ_c
- * base OTs to ξ OTs on `choices`, returns the one message for the sender and its outputs
- * γ_j = v^j_{β_j} (ξ rows of OT_WIDTH scalars). Draws CHECK_BITS/8 = 16 bytes from `rng`.
+ * The OTE receiver (KOS15 updated Fig. 10, receiver side, with Fiat–Shamir), with its outputs as
+ * raw draws: extends the λ_c base OTs to ξ OTs on `choices` and returns the one message for the
+ * sender and γ_j = v^j_{β_j} as OT_WIDTH 48-byte draws per row (row j, index w at bytes
+ * (j·OT_WIDTH + w)·48 …; the scalar is the draw mod n). Bytes, unlike BigInts, can be wiped by
+ * the caller, and a caller that reduces sums once saves one reduction per entry (RVOLE does).
+ * Draws CHECK_BITS/8 = 16 bytes from `rng`.
  * @example
- * const { message, outputs } = oteReceive(setup, sid, randomBits(rng, XI), rng);
+ * const { message, draws } = oteReceiveDraws(setup, sid, randomBits(rng, XI), rng);
  */
-export function oteReceive(
+export function oteReceiveDraws(
   setup: OteReceiverSetup,
   sid: Uint8Array,
   choices: Uint8Array,
   rng: Rng,
-): { message: OteMessage; outputs: bigint[][] } {
+): { message: OteMessage; draws: Uint8Array } {
   assertReceiverSetup(setup);
   assertSid(sid);
   assertBits(choices, XI, 'choices');
@@ -264,18 +311,18 @@ export function oteReceive(
   padding.fill(0);
 
   // Step 2–3: t^i_0 = PRG(sid, i, k^i_0), t^i_1 = PRG(sid, i, k^i_1), u^i = t^i_0 ⊕ t^i_1 ⊕ x'.
+  const prg = oracleSession(TAGS.otExtPrg, sid);
   const t0 = new Uint8Array(OTE_U_BYTES);
+  const t1i = new Uint8Array(COLUMN_BYTES);
   const u = new Uint8Array(OTE_U_BYTES);
   for (let i = 0; i < LAMBDA_C; i++) {
-    const t0i = prg(sid, i, setup.seeds0[i] as Uint8Array);
-    const t1i = prg(sid, i, setup.seeds1[i] as Uint8Array);
     const o = i * COLUMN_BYTES;
-    t0.set(t0i, o);
+    prgInto(prg, i, setup.seeds0[i] as Uint8Array, t0, o);
+    prgInto(prg, i, setup.seeds1[i] as Uint8Array, t1i, 0);
     for (let p = 0; p < COLUMN_BYTES; p++)
-      u[o + p] = (t0i[p] as number) ^ (t1i[p] as number) ^ (xPrime[p] as number);
-    t0i.fill(0);
-    t1i.fill(0);
+      u[o + p] = (t0[o + p] as number) ^ (t1i[p] as number) ^ (xPrime[p] as number);
   }
+  t1i.fill(0);
 
   // "Consistency check" step 1 (Fiat–Shamir): χ = H(sid, u).
   const tables = challenges(sid, u);
@@ -293,30 +340,52 @@ export function oteReceive(
   // "Transpose and randomise": γ_j = Hs(sid, j, t_j), t_j row j of t_0.
   const rows = transposeToRows(t0);
   t0.fill(0);
-  const outputs: bigint[][] = new Array(XI);
+  const output = oracleSession(TAGS.otExtOutput, sid);
+  const draws = new Uint8Array(OTE_DRAW_BYTES);
   for (let j = 0; j < XI; j++)
-    outputs[j] = rowOutput(sid, j, rows.subarray(j * ROW_BYTES, (j + 1) * ROW_BYTES));
+    rowOutputInto(output, j, rows.subarray(j * ROW_BYTES, (j + 1) * ROW_BYTES), draws);
   rows.fill(0);
   acc.fill(0);
-  return { message: { u, xTilde, tTilde }, outputs };
+  return { message: { u, xTilde, tTilde }, draws };
 }
 
 /**
- * The OTE sender (KOS15 updated Fig. 10, sender side, with Fiat–Shamir): validates the
- * receiver's message, runs the consistency check (ban on failure) and returns both OT outputs
- * v0[j], v1[j] (ξ rows of OT_WIDTH scalars each).
+ * The OTE receiver (KOS15 updated Fig. 10, receiver side, with Fiat–Shamir): extends the λ_c
+ * base OTs to ξ OTs on `choices`, returns the one message for the sender and its outputs
+ * γ_j = v^j_{β_j} (ξ rows of OT_WIDTH scalars). Draws CHECK_BITS/8 = 16 bytes from `rng`.
+ * {@link oteReceiveDraws} with the draws reduced to scalars.
+ * @example
+ * const { message, outputs } = oteReceive(setup, sid, randomBits(rng, XI), rng);
+ */
+export function oteReceive(
+  setup: OteReceiverSetup,
+  sid: Uint8Array,
+  choices: Uint8Array,
+  rng: Rng,
+): { message: OteMessage; outputs: bigint[][] } {
+  const { message, draws } = oteReceiveDraws(setup, sid, choices, rng);
+  const outputs = drawsToRows(draws);
+  draws.fill(0);
+  return { message, outputs };
+}
+
+/**
+ * The OTE sender (KOS15 updated Fig. 10, sender side, with Fiat–Shamir), with its outputs as raw
+ * draws (layout of {@link oteReceiveDraws}): validates the receiver's message, runs the
+ * consistency check (ban on failure) and returns both OT outputs v^j_0, v^j_1 as `draws0`,
+ * `draws1`.
  * @param culprit the receiver's party index, named in every error.
  * @throws TssError `MalformedMessage` / `WrongLength` (recoverable) on a malformed message;
  *   `OtConsistencyCheckFailed` (ban) if the check fails.
  * @example
- * const { v0, v1 } = oteSend(setup, sid, message, peerIndex);
+ * const { draws0, draws1 } = oteSendDraws(setup, sid, message, peerIndex);
  */
-export function oteSend(
+export function oteSendDraws(
   setup: OteSenderSetup,
   sid: Uint8Array,
   message: unknown,
   culprit: number,
-): { v0: bigint[][]; v1: bigint[][] } {
+): { draws0: Uint8Array; draws1: Uint8Array } {
   assertSenderSetup(setup);
   assertSid(sid);
   // Shape of the inbound message before any cryptography.
@@ -327,14 +396,14 @@ export function oteSend(
   assertBytes(tTilde, OTE_T_TILDE_BYTES, 'tTilde', culprit);
 
   // Fig. 10 "Extend" step 4: q^i = PRG(sid, i, k^i_{Δ_i}) ⊕ Δ_i·u^i (= t^i_0 ⊕ Δ_i·x').
+  const prg = oracleSession(TAGS.otExtPrg, sid);
   const q = new Uint8Array(OTE_U_BYTES);
   for (let i = 0; i < LAMBDA_C; i++) {
     const mask = -(setup.delta[i] as number) & 0xff;
-    const ki = prg(sid, i, setup.seeds[i] as Uint8Array);
     const o = i * COLUMN_BYTES;
+    prgInto(prg, i, setup.seeds[i] as Uint8Array, q, o);
     for (let p = 0; p < COLUMN_BYTES; p++)
-      q[o + p] = (ki[p] as number) ^ ((u[o + p] as number) & mask);
-    ki.fill(0);
+      q[o + p] = (q[o + p] as number) ^ ((u[o + p] as number) & mask);
   }
 
   // "Consistency check" step 1 (Fiat–Shamir over all of u), step 3: for every i,
@@ -362,16 +431,41 @@ export function oteSend(
   const delta = new Uint8Array(ROW_BYTES);
   packBits(setup.delta, delta);
   const flipped = new Uint8Array(ROW_BYTES);
-  const v0: bigint[][] = new Array(XI);
-  const v1: bigint[][] = new Array(XI);
+  const output = oracleSession(TAGS.otExtOutput, sid);
+  const draws0 = new Uint8Array(OTE_DRAW_BYTES);
+  const draws1 = new Uint8Array(OTE_DRAW_BYTES);
   for (let j = 0; j < XI; j++) {
     const row = rows.subarray(j * ROW_BYTES, (j + 1) * ROW_BYTES);
     for (let b = 0; b < ROW_BYTES; b++) flipped[b] = (row[b] as number) ^ (delta[b] as number);
-    v0[j] = rowOutput(sid, j, row);
-    v1[j] = rowOutput(sid, j, flipped);
+    rowOutputInto(output, j, row, draws0);
+    rowOutputInto(output, j, flipped, draws1);
   }
   rows.fill(0);
   delta.fill(0);
   flipped.fill(0);
+  return { draws0, draws1 };
+}
+
+/**
+ * The OTE sender (KOS15 updated Fig. 10, sender side, with Fiat–Shamir): validates the
+ * receiver's message, runs the consistency check (ban on failure) and returns both OT outputs
+ * v0[j], v1[j] (ξ rows of OT_WIDTH scalars each). {@link oteSendDraws} with the draws reduced.
+ * @param culprit the receiver's party index, named in every error.
+ * @throws TssError `MalformedMessage` / `WrongLength` (recoverable) on a malformed message;
+ *   `OtConsistencyCheckFailed` (ban) if the check fails.
+ * @example
+ * const { v0, v1 } = oteSend(setup, sid, message, peerIndex);
+ */
+export function oteSend(
+  setup: OteSenderSetup,
+  sid: Uint8Array,
+  message: unknown,
+  culprit: number,
+): { v0: bigint[][]; v1: bigint[][] } {
+  const { draws0, draws1 } = oteSendDraws(setup, sid, message, culprit);
+  const v0 = drawsToRows(draws0);
+  const v1 = drawsToRows(draws1);
+  draws0.fill(0);
+  draws1.fill(0);
   return { v0, v1 };
 }

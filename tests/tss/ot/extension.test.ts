@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { TssError, type TssErrorCode, type TssErrorKind } from '../../../tss/errors';
+import { drawsToScalars } from '../../../tss/hash';
 import {
+  OTE_DRAW_BYTES,
   OTE_T_TILDE_BYTES,
   OTE_U_BYTES,
   type OteMessage,
   oteReceive,
+  oteReceiveDraws,
   oteSend,
+  oteSendDraws,
 } from '../../../tss/ot/extension';
 import { LAMBDA_C, OT_WIDTH, XI } from '../../../tss/params';
 import { randomBits } from '../../../tss/rng';
@@ -89,6 +93,53 @@ describe('OT extension (KOS15 updated Fig. 10 = SoftSpokenOT k=1, Fiat–Shamir)
     const sent = oteSend(dealt.sender, sid, fast.message, RECEIVER);
     expect(sent.v0).toEqual(naive.v0);
     expect(sent.v1).toEqual(naive.v1);
+  });
+});
+
+describe('OT extension raw draws (the RVOLE path)', () => {
+  const rows = (draws: Uint8Array) => {
+    const flat = drawsToScalars(draws, XI * OT_WIDTH);
+    return Array.from({ length: XI }, (_, j) => flat.slice(j * OT_WIDTH, (j + 1) * OT_WIDTH));
+  };
+
+  it('are the 48-byte draws whose reductions mod n are the scalar outputs', () => {
+    const r = seededRng('ote/draws');
+    const dealt = dealOtSetups(r);
+    const choices = randomBits(r, XI);
+    const scalars = oteReceive(dealt.receiver, sid, choices, seededRng('ote/draws/pad'));
+    const raw = oteReceiveDraws(dealt.receiver, sid, choices, seededRng('ote/draws/pad'));
+    expect(raw.message).toEqual(scalars.message);
+    expect(raw.draws).toHaveLength(OTE_DRAW_BYTES);
+    expect(rows(raw.draws)).toEqual(scalars.outputs);
+    const sent = oteSend(dealt.sender, sid, raw.message, RECEIVER);
+    const { draws0, draws1 } = oteSendDraws(dealt.sender, sid, raw.message, RECEIVER);
+    expect(rows(draws0)).toEqual(sent.v0);
+    expect(rows(draws1)).toEqual(sent.v1);
+    // The receiver's draw of row j is the sender's draw for slot β_j, byte for byte.
+    for (const j of [0, 1, 255, XI - 1]) {
+      const slot = choices[j] === 1 ? draws1 : draws0;
+      const at = j * OT_WIDTH * 48;
+      expect(raw.draws.subarray(at, at + OT_WIDTH * 48)).toEqual(
+        slot.subarray(at, at + OT_WIDTH * 48),
+      );
+    }
+  });
+
+  it('OT extension send (raw draws) bans on one flipped bit of u, like oteSend', () => {
+    const m = clone(honest.message);
+    flip(m.u, 4321, 0x20);
+    expectTssError(
+      () => oteSendDraws(setups.sender, sid, m, RECEIVER),
+      'OtConsistencyCheckFailed',
+      'ban',
+      RECEIVER,
+    );
+    expectTssError(
+      () => oteSendDraws(setups.sender, sid, null, RECEIVER),
+      'MalformedMessage',
+      'recoverable',
+      RECEIVER,
+    );
   });
 });
 
