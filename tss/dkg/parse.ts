@@ -6,7 +6,14 @@
  */
 import { assertArray, assertBytes } from '../assert';
 import { TssError } from '../errors';
-import { DIGEST_BYTES, POINT_BYTES, SCALAR_BYTES, SEED_BYTES, SID_BYTES } from '../params';
+import {
+  DIGEST_BYTES,
+  MAX_PARTIES,
+  POINT_BYTES,
+  SCALAR_BYTES,
+  SEED_BYTES,
+  SID_BYTES,
+} from '../params';
 import type {
   Dkg1Broadcast,
   Dkg2Broadcast,
@@ -24,12 +31,37 @@ function asObject(value: unknown, field: string, culprit?: number): Fields {
   return value as Fields;
 }
 
+/** The top-level fields of each message; anything else is refused (FROST: structs deny unknown fields). */
+const MESSAGE_FIELDS = {
+  dkg1: ['from', 'sessionContribution', 'commitment', 'seedCommitments'],
+  dkg2: ['from', 'polynomialCommitment', 'chainCodeContribution', 'salt', 'proofs', 'echo'],
+  'dkg2.direct': ['from', 'to', 'share', 'seed', 'seedSalt', 'baseOt'],
+  dkg3: ['from', 'publicKey', 'publicShare', 'chainCode', 'transcript', 'proof'],
+  'dkg3.direct': ['from', 'to', 'baseOt'],
+  sign1: ['sigid', 'from', 'to', 'commitment', 'ote'],
+  sign2: [
+    'sigid',
+    'from',
+    'to',
+    'vole',
+    'nonceCommitment',
+    'salt',
+    'publicShare',
+    'gammaU',
+    'gammaV',
+    'psi',
+  ],
+  sign3: ['sigid', 'from', 'u', 'w'],
+} as const satisfies Record<string, readonly string[]>;
+
+export type MessageRound = keyof typeof MESSAGE_FIELDS;
+
 /** Sorts inbound messages by sender and checks there is exactly one from each peer. */
 export function collectFromPeers(
   messages: readonly unknown[],
   peers: readonly number[],
   self: number,
-  round: string,
+  round: MessageRound,
   to?: number,
 ): Map<number, Fields> {
   if (!Array.isArray(messages))
@@ -42,12 +74,22 @@ export function collectFromPeers(
       throw new TssError(
         'UnknownParty',
         `"${round}.from" is not a peer of this session`,
-        typeof from === 'number' && from !== self ? from : undefined,
+        // Name only a well-formed index that is not ours: anything else is no party at all.
+        Number.isInteger(from) &&
+          (from as number) >= 1 &&
+          (from as number) <= MAX_PARTIES &&
+          from !== self
+          ? (from as number)
+          : undefined,
       );
     if (byPeer.has(from))
       throw new TssError('DuplicateParty', `"${round}" has two messages from one party`, from);
     if (to !== undefined && fields.to !== to)
       throw new TssError('MalformedMessage', `"${round}.to" is not this party`, from);
+    const allowed: readonly string[] = MESSAGE_FIELDS[round];
+    for (const key of Object.keys(fields))
+      if (!allowed.includes(key))
+        throw new TssError('MalformedMessage', `"${round}" has an unknown field`, from);
     byPeer.set(from, fields);
   }
   for (const peer of peers)

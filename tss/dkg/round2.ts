@@ -93,19 +93,23 @@ export function dkgRound2(
   const inbound1 = new Map<number, Dkg1Broadcast>([[self, round1.broadcast]]);
   for (const [from, fields] of raw) inbound1.set(from, parseDkg1(fields, from, peers.length));
 
-  // Two parties with one session contribution would let one replay the other's messages.
+  // Two parties with one session contribution would let one replay the other's messages. The
+  // copier cannot be told from the copied unless one of them is us: then it is the other.
   const contributions = new Map<number, Uint8Array>();
-  const seen = new Set<string>();
+  const owners = new Map<string, number>();
   for (const party of [...config.parties].sort((a, b) => a - b)) {
     const contribution = (inbound1.get(party) as Dkg1Broadcast).sessionContribution;
     const key = bytesToHex(contribution);
-    if (seen.has(key))
+    const owner = owners.get(key);
+    if (owner !== undefined) {
+      const culprit = owner === self ? party : party === self ? owner : undefined;
       throw new TssError(
         'WrongSession',
         '"dkg1.sessionContribution" repeats another party’s',
-        party,
+        culprit,
       );
-    seen.add(key);
+    }
+    owners.set(key, party);
     contributions.set(party, contribution);
   }
   const sid = dkgSessionId(config, contributions);

@@ -115,7 +115,10 @@ export function dealerImportConfig(parameters: DealerImportParameters): DkgConfi
   if (commitments.length !== threshold)
     throw new TssError('InvalidParameters', '"commitments" expected one point per coefficient');
   if (!verifyFeldmanShare(commitments, self, dealerShare))
-    throw new TssError('FeldmanCheckFailed', 'the dealer’s share is not on its committed polynomial');
+    throw new TssError(
+      'FeldmanCheckFailed',
+      'the dealer’s share is not on its committed polynomial',
+    );
   const oldPublicShares = new Map(parties.map((p) => [p, evaluateCommitment(commitments, p)]));
   return {
     parties,

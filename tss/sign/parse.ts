@@ -5,7 +5,7 @@
  * @module
  */
 import { assertBytes, bytesEqual } from '../assert';
-import { collectFromPeers } from '../dkg/parse';
+import { collectFromPeers, type MessageRound } from '../dkg/parse';
 import { TssError } from '../errors';
 import { DIGEST_BYTES, POINT_BYTES, SCALAR_BYTES, SEED_BYTES, SID_BYTES } from '../params';
 
@@ -17,7 +17,7 @@ export function collectSignMessages(
   peers: readonly number[],
   self: number,
   sigid: Uint8Array,
-  round: string,
+  round: MessageRound,
   direct: boolean,
 ): Map<number, Fields> {
   const byPeer = collectFromPeers(messages, peers, self, round, direct ? self : undefined);
