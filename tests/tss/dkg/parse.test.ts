@@ -40,7 +40,7 @@ const inboxOf = (
 describe('DKG round 2 rejects on round-1 broadcasts', () => {
   it('a copied session contribution: a victim blames the copier, a bystander blames nobody', () => {
     const r1 = round1();
-    const copied = (r1.get(3)?.broadcast as Dkg1Broadcast).sessionContribution;
+    const copied = (r1.get(3) as { broadcast: Dkg1Broadcast }).broadcast.sessionContribution;
     const fromTwo = (b: Dkg1Broadcast) =>
       b.from === 2 ? { ...b, sessionContribution: copied } : b;
     const victim = errorOf(() =>
