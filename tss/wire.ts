@@ -41,7 +41,6 @@ export const MAX_MESSAGE_BYTES: Readonly<Record<MessageType, number>> = {
   sign2: 80_000,
   sign3: 512,
 };
-const MAX_ANY_MESSAGE = Math.max(...Object.values(MAX_MESSAGE_BYTES));
 export const MAX_KEY_SHARE_BYTES = 1_048_576;
 
 const options = { tagUint8Array: false, useRecords: false, mapsAsObjects: true } as const;
@@ -56,12 +55,11 @@ export function encodeMessage(type: MessageType, body: object): Uint8Array {
 export function decodeMessage(bytes: unknown, expected: MessageType, culprit?: number): unknown {
   if (!(bytes instanceof Uint8Array))
     throw new TssError('MalformedMessage', `"${expected}" expected bytes`, culprit);
-  if (bytes.length > Math.min(MAX_MESSAGE_BYTES[expected] ?? MAX_ANY_MESSAGE, MAX_ANY_MESSAGE))
-    throw new TssError(
-      'WrongLength',
-      `"${expected}" is larger than ${MAX_MESSAGE_BYTES[expected]} bytes`,
-      culprit,
-    );
+  const limit = MAX_MESSAGE_BYTES[expected];
+  if (limit === undefined)
+    throw new TssError('InvalidParameters', `"${expected}" is not a message type`);
+  if (bytes.length > limit)
+    throw new TssError('WrongLength', `"${expected}" is larger than ${limit} bytes`, culprit);
   const [version, type, body] = decodeEnvelope(bytes, expected, culprit);
   if (version !== PROTOCOL_VERSION)
     throw new TssError(

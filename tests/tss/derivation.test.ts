@@ -13,10 +13,10 @@ import {
   HARDENED_OFFSET,
   parsePath,
 } from '../../tss/derivation';
-import { TssError } from '../../tss/errors';
 import { dealerSplitForImport } from '../../tss/import';
 import { lagrangeCoefficient } from '../../tss/lagrange';
 import { randomScalar } from '../../tss/rng';
+import { expectTssError } from './support/errors';
 import { seededRng } from './support/rng';
 
 // HMAC passes through to the real one unless a test forces I for one call (the τ ≥ n and
@@ -25,21 +25,6 @@ vi.mock('@noble/hashes/hmac.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@noble/hashes/hmac.js')>();
   return { ...actual, hmac: vi.fn(actual.hmac) };
 });
-
-function expectTssError(fn: () => unknown, code: TssError['code'], culprit?: number): TssError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TssError);
-  const error = caught as TssError;
-  expect(error.code).toBe(code);
-  expect(error.kind).toBe('recoverable');
-  expect(error.culprit).toBe(culprit);
-  return error;
-}
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 

@@ -6,7 +6,6 @@ import { recoverAddress } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { add, G, inv, mod, mul, mulG, N, type Point, scalarToBytes } from '../../tss/curve';
-import { TssError } from '../../tss/errors';
 import {
   legacyV,
   messageV,
@@ -16,22 +15,8 @@ import {
   yParity,
 } from '../../tss/ethereum';
 import { randomScalar } from '../../tss/rng';
+import { expectTssError } from './support/errors';
 import { seededRng } from './support/rng';
-
-function expectTssError(fn: () => unknown, code: TssError['code'], culprit?: number): TssError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TssError);
-  const error = caught as TssError;
-  expect(error.code).toBe(code);
-  expect(error.kind).toBe('recoverable');
-  expect(error.culprit).toBe(culprit);
-  return error;
-}
 
 const hex32 = (value: bigint) => `0x${Buffer.from(scalarToBytes(value)).toString('hex')}` as const;
 

@@ -24,6 +24,7 @@ import {
 } from '../../tss/hash';
 import * as params from '../../tss/params';
 import { ALL_TAGS, TAGS } from '../../tss/tags';
+import { tssErrorOf } from './support/errors';
 import { seededRng } from './support/rng';
 
 const sid = new Uint8Array(32).fill(7);
@@ -257,32 +258,22 @@ describe('XOF (tss/hash.ts: ChaCha20 keyed by SHA-256(XOF_DOMAIN ‖ enc))', () 
 });
 
 describe('assertions at the door', () => {
-  const catchError = (fn: () => unknown): TssError => {
-    try {
-      fn();
-    } catch (error) {
-      if (error instanceof TssError) return error;
-      throw error;
-    }
-    throw new Error('expected a TssError');
-  };
-
   it('decodeScalar rejects wrong lengths, non-canonical values and zero, naming the culprit', () => {
     expect(decodeScalar(scalarToBytes(5n), 'x')).toBe(5n);
-    expect(catchError(() => decodeScalar(new Uint8Array(31), 'x', 2))).toMatchObject({
+    expect(tssErrorOf(() => decodeScalar(new Uint8Array(31), 'x', 2))).toMatchObject({
       code: 'WrongLength',
       culprit: 2,
     });
-    expect(catchError(() => decodeScalar('00', 'x', 2))).toMatchObject({
+    expect(tssErrorOf(() => decodeScalar('00', 'x', 2))).toMatchObject({
       code: 'MalformedMessage',
       culprit: 2,
     });
     const nBytes = Uint8Array.from(Buffer.from(N.toString(16), 'hex'));
-    expect(catchError(() => decodeScalar(nBytes, 'x', 3))).toMatchObject({
+    expect(tssErrorOf(() => decodeScalar(nBytes, 'x', 3))).toMatchObject({
       code: 'InvalidScalar',
       culprit: 3,
     });
-    expect(catchError(() => decodeScalar(new Uint8Array(32), 'x', 3))).toMatchObject({
+    expect(tssErrorOf(() => decodeScalar(new Uint8Array(32), 'x', 3))).toMatchObject({
       code: 'InvalidScalar',
     });
     expect(decodeScalar(new Uint8Array(32), 'x', 3, true)).toBe(0n);
@@ -303,22 +294,22 @@ describe('assertions at the door', () => {
         break;
       }
     }
-    expect(catchError(() => decodePoint(offCurve, 'P', 1))).toMatchObject({
+    expect(tssErrorOf(() => decodePoint(offCurve, 'P', 1))).toMatchObject({
       code: 'InvalidPoint',
       culprit: 1,
     });
     const badPrefix = pointToBytes(G);
     badPrefix[0] = 5;
-    expect(catchError(() => decodePoint(badPrefix, 'P', 1))).toMatchObject({
+    expect(tssErrorOf(() => decodePoint(badPrefix, 'P', 1))).toMatchObject({
       code: 'InvalidPoint',
     });
-    expect(catchError(() => decodePoint(new Uint8Array(33), 'P', 1))).toMatchObject({
+    expect(tssErrorOf(() => decodePoint(new Uint8Array(33), 'P', 1))).toMatchObject({
       code: 'InvalidPoint',
     });
-    expect(catchError(() => decodePoint(new Uint8Array([0]), 'P', 1))).toMatchObject({
+    expect(tssErrorOf(() => decodePoint(new Uint8Array([0]), 'P', 1))).toMatchObject({
       code: 'WrongLength',
     });
-    expect(catchError(() => decodePoint(G.toBytes(false), 'P', 1))).toMatchObject({
+    expect(tssErrorOf(() => decodePoint(G.toBytes(false), 'P', 1))).toMatchObject({
       code: 'WrongLength',
     });
   });

@@ -4,26 +4,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { add, mul, mulG, N } from '../../tss/curve';
-import { TssError } from '../../tss/errors';
 import { dealerSplitForImport } from '../../tss/import';
 import { lagrangeCoefficient } from '../../tss/lagrange';
 import { evaluateCommitment, verifyFeldmanShare } from '../../tss/poly';
+import { expectTssError } from './support/errors';
 import { seededRng } from './support/rng';
-
-function expectTssError(fn: () => unknown, code: TssError['code'], culprit?: number): TssError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TssError);
-  const error = caught as TssError;
-  expect(error.code).toBe(code);
-  expect(error.kind).toBe('recoverable');
-  expect(error.culprit).toBe(culprit);
-  return error;
-}
 
 function reconstruct(shares: ReadonlyMap<number, bigint>, subset: readonly number[]): bigint {
   let secret = 0n;

@@ -4,25 +4,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { add, mul, N, sumScalars } from '../../tss/curve';
-import { TssError } from '../../tss/errors';
 import { assertPartySet, lagrangeCoefficient } from '../../tss/lagrange';
 import { evaluatePolynomial, randomPolynomial } from '../../tss/poly';
+import { expectTssError } from './support/errors';
 import { seededRng } from './support/rng';
-
-function expectTssError(fn: () => unknown, code: TssError['code'], culprit?: number): TssError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TssError);
-  const error = caught as TssError;
-  expect(error.code).toBe(code);
-  expect(error.kind).toBe('recoverable');
-  expect(error.culprit).toBe(culprit);
-  return error;
-}
 
 const ALL = Array.from({ length: 16 }, (_, k) => k + 1);
 /** A non-empty subset of 1..16, in random order. */

@@ -3,7 +3,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { add, G, IDENTITY, mod, mul, mulG, N, type Point } from '../../tss/curve';
-import { TssError } from '../../tss/errors';
 import {
   commitPolynomial,
   evaluateCommitment,
@@ -11,22 +10,8 @@ import {
   randomPolynomial,
   verifyFeldmanShare,
 } from '../../tss/poly';
+import { expectTssError } from './support/errors';
 import { seededRng } from './support/rng';
-
-function expectTssError(fn: () => unknown, code: TssError['code'], culprit?: number): TssError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TssError);
-  const error = caught as TssError;
-  expect(error.code).toBe(code);
-  expect(error.kind).toBe('recoverable');
-  expect(error.culprit).toBe(culprit);
-  return error;
-}
 
 /** Σ a_k·x^k, written the slow way. */
 function naiveEvaluate(coeffs: readonly bigint[], x: bigint): bigint {

@@ -3,27 +3,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { G, mod, mulG, N, type Point, pointToBytes, scalarToBytes } from '../../tss/curve';
-import { TssError } from '../../tss/errors';
+import type { TssError } from '../../tss/errors';
 import { u32 } from '../../tss/hash';
 import { type DlogProof, proveDlog, verifyDlog } from '../../tss/proofs';
 import { randomScalar } from '../../tss/rng';
 import { TAGS, type Tag } from '../../tss/tags';
+import { expectTssError } from './support/errors';
 import { seededRng } from './support/rng';
-
-function expectTssError(fn: () => unknown, code: TssError['code'], culprit?: number): TssError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TssError);
-  const error = caught as TssError;
-  expect(error.code).toBe(code);
-  expect(error.kind).toBe('recoverable');
-  expect(error.culprit).toBe(culprit);
-  return error;
-}
 
 const rng = seededRng('proofs');
 const sid = new Uint8Array(32).fill(9);

@@ -9,12 +9,12 @@ import { type Hex, recoverAddress } from 'viem';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { add, mul, mulG, N, type Point } from '../../tss/curve';
 import { encodeXpub } from '../../tss/derivation';
-import { isTssError, type TssError } from '../../tss/errors';
 import { legacyV, publicKeyToAddress, type RecoveryId } from '../../tss/ethereum';
 import { dealerSplitForImport } from '../../tss/import';
 import type { KeyShare } from '../../tss/keyshare';
 import { lagrangeCoefficient } from '../../tss/lagrange';
 import { dealerImportConfig, refreshConfig, reshareConfig } from '../../tss/refresh/config';
+import { tssErrorOf } from './support/errors';
 import { seededRng } from './support/rng';
 import { rngsFor, runDkg, runSign, subsets } from './support/simulate';
 
@@ -33,16 +33,6 @@ function signOnce(
     rngsFor(signers, label),
   );
   return [...outputs.values()][0] as NonNullable<ReturnType<typeof outputs.get>>;
-}
-
-function expectTssError(fn: () => unknown): TssError {
-  try {
-    fn();
-  } catch (error) {
-    if (isTssError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a TssError');
 }
 
 async function recovered(hash: Uint8Array, sig: { r: bigint; s: bigint; recovery: number }) {
@@ -114,7 +104,7 @@ describe('refresh (same parties, same key)', () => {
       [1, original.get(1) as KeyShare],
       [2, refreshed.get(2) as KeyShare],
     ]);
-    const error = expectTssError(() => signOnce(mixedShares, [1, 2], 'mixed'));
+    const error = tssErrorOf(() => signOnce(mixedShares, [1, 2], 'mixed'));
     expect(error).toMatchObject({ code: 'WrongSession', kind: 'recoverable' });
     // … and an old secret share grafted onto new state fails the Σ pk check, never a wrong signature.
     const grafted = new Map([
@@ -127,7 +117,7 @@ describe('refresh (same parties, same key)', () => {
       ],
       [2, refreshed.get(2) as KeyShare],
     ]);
-    expect(expectTssError(() => signOnce(grafted, [1, 2], 'grafted'))).toMatchObject({
+    expect(tssErrorOf(() => signOnce(grafted, [1, 2], 'grafted'))).toMatchObject({
       code: 'PublicShareSumMismatch',
       kind: 'recoverable',
     });
@@ -174,7 +164,7 @@ describe('re-share', () => {
       [1, original.get(1) as KeyShare],
       [2, reshared.get(2) as KeyShare],
     ]);
-    expect(expectTssError(() => signOnce(lost, [1, 2], 'lost-old'))).toMatchObject({
+    expect(tssErrorOf(() => signOnce(lost, [1, 2], 'lost-old'))).toMatchObject({
       code: 'WrongSession',
     });
     const grafted = new Map([
@@ -187,7 +177,7 @@ describe('re-share', () => {
       ],
       [2, reshared.get(2) as KeyShare],
     ]);
-    expect(expectTssError(() => signOnce(grafted, [1, 2], 'lost-grafted'))).toMatchObject({
+    expect(tssErrorOf(() => signOnce(grafted, [1, 2], 'lost-grafted'))).toMatchObject({
       code: 'PublicShareSumMismatch',
     });
   }, 120_000);
@@ -231,7 +221,7 @@ describe('re-share', () => {
       [1, next.get(1) as KeyShare],
       [3, original.get(3) as KeyShare],
     ]);
-    expect(expectTssError(() => signOnce(withThree, [1, 3], 'three'))).toMatchObject({
+    expect(tssErrorOf(() => signOnce(withThree, [1, 3], 'three'))).toMatchObject({
       code: 'UnknownParty',
     });
   }, 120_000);
@@ -241,7 +231,7 @@ describe('re-share', () => {
       ...(original.get(3) as KeyShare),
       secretShare: add((original.get(3) as KeyShare).secretShare, 1n),
     };
-    const error = expectTssError(() =>
+    const error = tssErrorOf(() =>
       runDkg(
         {
           parties: [1, 2, 3],

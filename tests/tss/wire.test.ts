@@ -1,7 +1,6 @@
 import { bytesToHex } from '@noble/curves/utils.js';
 import { Encoder } from 'cbor-x';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { isTssError, type TssError } from '../../tss/errors';
 import type { KeyShare } from '../../tss/keyshare';
 import { PROTOCOL_VERSION } from '../../tss/params';
 import {
@@ -12,21 +11,12 @@ import {
   MAX_MESSAGE_BYTES,
   type MessageType,
 } from '../../tss/wire';
+import { tssErrorOf } from './support/errors';
 import { rngsFor, runDkg, runSign, type Stage } from './support/simulate';
 
 const raw = new Encoder({ tagUint8Array: false, useRecords: false });
 const throughWire = (stage: Stage, from: number, _to: number, message: unknown) =>
   decodeMessage(encodeMessage(stage as MessageType, message as object), stage as MessageType, from);
-
-function tssError(fn: () => unknown): TssError {
-  try {
-    fn();
-  } catch (error) {
-    if (isTssError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a TssError');
-}
 
 let shares: Map<number, KeyShare>;
 const sizes = new Map<string, number>();
@@ -68,29 +58,31 @@ describe('tss wire format', () => {
 
   it('refuses oversize input before decoding, non-CBOR, a wrong version and a wrong type', () => {
     expect(
-      tssError(() => decodeMessage(new Uint8Array(MAX_MESSAGE_BYTES.sign3 + 1), 'sign3', 2)),
+      tssErrorOf(() => decodeMessage(new Uint8Array(MAX_MESSAGE_BYTES.sign3 + 1), 'sign3', 2)),
     ).toMatchObject({
       code: 'WrongLength',
       culprit: 2,
     });
-    expect(tssError(() => decodeMessage(new Uint8Array([0xff, 0x00]), 'sign3', 2))).toMatchObject({
-      code: 'MalformedMessage',
-      culprit: 2,
-    });
+    expect(tssErrorOf(() => decodeMessage(new Uint8Array([0xff, 0x00]), 'sign3', 2))).toMatchObject(
+      {
+        code: 'MalformedMessage',
+        culprit: 2,
+      },
+    );
     expect(
-      tssError(() => decodeMessage(raw.encode([PROTOCOL_VERSION + 1, 'sign3', {}]), 'sign3', 2)),
+      tssErrorOf(() => decodeMessage(raw.encode([PROTOCOL_VERSION + 1, 'sign3', {}]), 'sign3', 2)),
     ).toMatchObject({
       code: 'UnsupportedVersion',
     });
     expect(
-      tssError(() => decodeMessage(raw.encode([PROTOCOL_VERSION, 'sign1', {}]), 'sign3', 2)),
+      tssErrorOf(() => decodeMessage(raw.encode([PROTOCOL_VERSION, 'sign1', {}]), 'sign3', 2)),
     ).toMatchObject({
       code: 'MalformedMessage',
     });
-    expect(tssError(() => decodeMessage(raw.encode({ v: 1 }), 'sign3', 2))).toMatchObject({
+    expect(tssErrorOf(() => decodeMessage(raw.encode({ v: 1 }), 'sign3', 2))).toMatchObject({
       code: 'MalformedMessage',
     });
-    expect(tssError(() => decodeMessage('not bytes', 'sign3', 2))).toMatchObject({
+    expect(tssErrorOf(() => decodeMessage('not bytes', 'sign3', 2))).toMatchObject({
       code: 'MalformedMessage',
     });
   });
@@ -149,15 +141,15 @@ describe('tss wire format', () => {
       const body = structuredClone(decoded[2]);
       mutate(body);
       expect(
-        tssError(() => decodeKeyShare(raw.encode([decoded[0], decoded[1], body]))),
+        tssErrorOf(() => decodeKeyShare(raw.encode([decoded[0], decoded[1], body]))),
         label,
       ).toMatchObject({ code });
     }
-    expect(tssError(() => decodeKeyShare(good.slice(0, 100)))).toMatchObject({
+    expect(tssErrorOf(() => decodeKeyShare(good.slice(0, 100)))).toMatchObject({
       code: 'MalformedMessage',
     });
     expect(
-      tssError(() => decodeKeyShare(raw.encode([PROTOCOL_VERSION + 1, 'key-share', decoded[2]]))),
+      tssErrorOf(() => decodeKeyShare(raw.encode([PROTOCOL_VERSION + 1, 'key-share', decoded[2]]))),
     ).toMatchObject({
       code: 'UnsupportedVersion',
     });

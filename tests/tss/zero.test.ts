@@ -4,26 +4,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { add, neg, sumScalars } from '../../tss/curve';
-import { TssError } from '../../tss/errors';
 import { oracleScalar } from '../../tss/hash';
 import { TAGS } from '../../tss/tags';
 import { zeroShare } from '../../tss/zero';
+import { expectTssError } from './support/errors';
 import { seededRng } from './support/rng';
-
-function expectTssError(fn: () => unknown, code: TssError['code'], culprit?: number): TssError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TssError);
-  const error = caught as TssError;
-  expect(error.code).toBe(code);
-  expect(error.kind).toBe('recoverable');
-  expect(error.culprit).toBe(culprit);
-  return error;
-}
 
 const ALL = Array.from({ length: 16 }, (_, k) => k + 1);
 const sigid = new Uint8Array(32).fill(1);

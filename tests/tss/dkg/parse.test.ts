@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dkgRound1 } from '../../../tss/dkg/round1';
 import { dkgRound2 } from '../../../tss/dkg/round2';
 import type { Dkg1Broadcast, DkgConfig } from '../../../tss/dkg/types';
-import { isTssError, type TssError } from '../../../tss/errors';
+import { tssErrorOf } from '../support/errors';
 import { seededRng } from '../support/rng';
 
 const config = (self: number): DkgConfig => ({
@@ -16,16 +16,6 @@ const config = (self: number): DkgConfig => ({
 
 function round1() {
   return new Map([1, 2, 3].map((p) => [p, dkgRound1(config(p), seededRng(`parse/${p}`))]));
-}
-
-function errorOf(fn: () => unknown): TssError {
-  try {
-    fn();
-  } catch (error) {
-    if (isTssError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a TssError');
 }
 
 const inboxOf = (
@@ -43,11 +33,11 @@ describe('DKG round 2 rejects on round-1 broadcasts', () => {
     const copied = (r1.get(3) as { broadcast: Dkg1Broadcast }).broadcast.sessionContribution;
     const fromTwo = (b: Dkg1Broadcast) =>
       b.from === 2 ? { ...b, sessionContribution: copied } : b;
-    const victim = errorOf(() =>
+    const victim = tssErrorOf(() =>
       dkgRound2(r1.get(3)?.state as never, inboxOf(r1, 3, fromTwo), seededRng('x')),
     );
     expect(victim).toMatchObject({ code: 'WrongSession', culprit: 2, kind: 'recoverable' });
-    const bystander = errorOf(() =>
+    const bystander = tssErrorOf(() =>
       dkgRound2(r1.get(1)?.state as never, inboxOf(r1, 1, fromTwo), seededRng('y')),
     );
     expect(bystander).toMatchObject({ code: 'WrongSession', culprit: undefined });
@@ -66,7 +56,7 @@ describe('DKG round 2 rejects on round-1 broadcasts', () => {
       const r1 = round1();
       const inbox = inboxOf(r1, 1, (b) => (b.from === 2 ? { ...b, from } : b));
       expect(
-        errorOf(() => dkgRound2(r1.get(1)?.state as never, inbox, seededRng('z'))),
+        tssErrorOf(() => dkgRound2(r1.get(1)?.state as never, inbox, seededRng('z'))),
         String(from),
       ).toMatchObject({
         code: 'UnknownParty',
@@ -79,7 +69,7 @@ describe('DKG round 2 rejects on round-1 broadcasts', () => {
     const r1 = round1();
     const inbox = inboxOf(r1, 1, (b) => (b.from === 3 ? { ...b, extra: 1 } : b));
     expect(
-      errorOf(() => dkgRound2(r1.get(1)?.state as never, inbox, seededRng('w'))),
+      tssErrorOf(() => dkgRound2(r1.get(1)?.state as never, inbox, seededRng('w'))),
     ).toMatchObject({
       code: 'MalformedMessage',
       culprit: 3,
