@@ -1,0 +1,107 @@
+/**
+ * Elision: replace elements by their digests, and put them back (bc-specs §2.11;
+ * bc-envelope-rust `src/base/elide.rs` `elide_set_with_action`, `unelide`). Every digest in the
+ * tree, the root included, is unchanged by eliding or revealing.
+ * @module
+ */
+import { assertDigest, digestHex } from './digest';
+import { Envelope } from './envelope';
+import { DigestMismatchError } from './errors';
+
+/** A set of digests: `Envelope`s, raw 32-byte digests, or lowercase hex strings. */
+export type DigestTarget = Iterable<Envelope | Uint8Array | string>;
+
+function toHexSet(target: DigestTarget): ReadonlySet<string> {
+  const set = new Set<string>();
+  for (const t of target) {
+    if (t instanceof Envelope) set.add(t.digestHex);
+    else if (typeof t === 'string') {
+      if (!/^[0-9a-f]{64}$/.test(t))
+        throw new RangeError('"target" expected 64 lowercase hex digits');
+      set.add(t);
+    } else {
+      assertDigest(t, 'target');
+      set.add(digestHex(t));
+    }
+  }
+  return set;
+}
+
+/**
+ * Walk the tree; an element is elided when `(its digest ∈ target) !== revealing`.
+ * Assertions, nodes and wrapped envelopes that stay are rebuilt from their elided parts.
+ */
+function elideSet(env: Envelope, target: ReadonlySet<string>, revealing: boolean): Envelope {
+  if (target.has(env.digestHex) !== revealing) return env.elide();
+  const c = env.case;
+  switch (c.type) {
+    case 'assertion':
+      return Envelope.assertion(
+        elideSet(c.predicate, target, revealing),
+        elideSet(c.object, target, revealing),
+      );
+    case 'node':
+      return Envelope.nodeUnchecked(
+        elideSet(c.subject, target, revealing),
+        c.assertions.map((a) => elideSet(a, target, revealing)),
+      );
+    case 'wrapped':
+      return Envelope.wrap(elideSet(c.envelope, target, revealing));
+    default:
+      return env;
+  }
+}
+
+/**
+ * Elide every element whose digest is in `target`.
+ * @example elideRemoving(alice, [Envelope.from('Bob')]) // "Alice" [ "knows": ELIDED ]
+ */
+export function elideRemoving(envelope: Envelope, target: DigestTarget): Envelope {
+  return elideSet(envelope, toHexSet(target), false);
+}
+
+/**
+ * Keep only the elements whose digest is in `target`; elide the rest. To reveal a deep element,
+ * the target must also hold every element on the path to it (as inclusion proofs do).
+ */
+export function elideRevealing(envelope: Envelope, target: DigestTarget): Envelope {
+  return elideSet(envelope, toHexSet(target), true);
+}
+
+/**
+ * Restore elided elements from `originals` (matched by digest), anywhere in the tree.
+ * The result has the same digest as the input.
+ */
+export function unelide(envelope: Envelope, originals: Iterable<Envelope>): Envelope {
+  const byDigest = new Map<string, Envelope>();
+  for (const o of originals) byDigest.set(o.digestHex, o);
+  const walk = (env: Envelope): Envelope => {
+    const c = env.case;
+    switch (c.type) {
+      case 'elided': {
+        const found = byDigest.get(env.digestHex);
+        return found === undefined ? env : walk(found);
+      }
+      case 'assertion':
+        return Envelope.assertion(walk(c.predicate), walk(c.object));
+      case 'node':
+        return Envelope.nodeUnchecked(walk(c.subject), c.assertions.map(walk));
+      case 'wrapped':
+        return Envelope.wrap(walk(c.envelope));
+      default:
+        return env;
+    }
+  };
+  return walk(envelope);
+}
+
+/**
+ * Put `original` in place of the elided `envelope`; throws unless their digests match.
+ * @throws {DigestMismatchError}
+ */
+export function unelideWith(envelope: Envelope, original: Envelope): Envelope {
+  if (!envelope.isEquivalentTo(original)) {
+    throw new DigestMismatchError(envelope.digestHex, original.digestHex);
+  }
+  return original;
+}

@@ -1,0 +1,155 @@
+/**
+ * The errors of `envelope/`, one class per failure, viem-style: a fixed plain-English
+ * `shortMessage`, structured fields, the `cause` kept, and a literal `name` to narrow on.
+ * Messages name the field and the rule, never secret content.
+ * @module
+ */
+import type { CborErrorCode } from '@blockchaincommons/dcbor';
+
+/** Base of every envelope error. `message` = shortMessage plus an optional details line. */
+export abstract class EnvelopeError extends Error {
+  abstract override readonly name: string;
+  readonly shortMessage: string;
+  readonly details: string | undefined;
+
+  constructor(shortMessage: string, opts: { details?: string; cause?: unknown } = {}) {
+    super(opts.details ? `${shortMessage}\n\nDetails: ${opts.details}` : shortMessage, {
+      cause: opts.cause,
+    });
+    this.shortMessage = shortMessage;
+    this.details = opts.details;
+  }
+}
+
+/** Bytes that are not one well-formed dCBOR item (draft-mcnally-deterministic-cbor-12 §2). */
+export class DcborDecodeError extends EnvelopeError {
+  override readonly name = 'DcborDecodeError';
+  /** The bc-dcbor / Rust `dcbor` error code: `Underrun`, `NonCanonicalNumeric`, `MisorderedMapKey`, … */
+  readonly code: CborErrorCode;
+  constructor(code: CborErrorCode, details: string, cause?: unknown) {
+    super(`Not deterministic CBOR (${code}).`, { details, cause });
+    this.code = code;
+  }
+}
+
+/** Input nested deeper than we decode (a guard against stack exhaustion, not a dCBOR rule). */
+export class NestingTooDeepError extends EnvelopeError {
+  override readonly name = 'NestingTooDeepError';
+  readonly limit: number;
+  constructor(limit: number) {
+    super('CBOR nests too deeply.', {
+      details: `more than ${limit} levels of arrays, maps or tags`,
+    });
+    this.limit = limit;
+  }
+}
+
+/** A value that cannot be expressed in dCBOR (unsupported JS type, bad date, …). */
+export class DcborEncodeError extends EnvelopeError {
+  override readonly name = 'DcborEncodeError';
+  readonly code: CborErrorCode;
+  constructor(code: CborErrorCode, details: string, cause?: unknown) {
+    super(`Value cannot be encoded as deterministic CBOR (${code}).`, { details, cause });
+    this.code = code;
+  }
+}
+
+/** Well-formed dCBOR that is not an envelope of a case this code knows (bc-specs §2.1). */
+export class InvalidEnvelopeError extends EnvelopeError {
+  override readonly name = 'InvalidEnvelopeError';
+  constructor(details: string) {
+    super('Not a valid Gordian Envelope.', { details });
+  }
+}
+
+/** An envelope case defined by the spec but not implemented yet (encrypted, compressed). */
+export class UnsupportedEnvelopeCaseError extends EnvelopeError {
+  override readonly name = 'UnsupportedEnvelopeCaseError';
+  readonly envelopeCase: string;
+  constructor(envelopeCase: string) {
+    super(`Envelope case "${envelopeCase}" is not supported yet.`);
+    this.envelopeCase = envelopeCase;
+  }
+}
+
+/** Node assertions not in ascending digest order (draft-mcnally-envelope: "MUST be sorted"). */
+export class UnorderedAssertionsError extends EnvelopeError {
+  override readonly name = 'UnorderedAssertionsError';
+  readonly index: number;
+  constructor(index: number) {
+    super('Node assertions are not in ascending digest order.', {
+      details: `assertion ${index} sorts before assertion ${index - 1}`,
+    });
+    this.index = index;
+  }
+}
+
+/** Two node assertions with the same digest (draft-mcnally-envelope: "MUST NOT repeat"). */
+export class DuplicateAssertionError extends EnvelopeError {
+  override readonly name = 'DuplicateAssertionError';
+  readonly index: number;
+  constructor(index: number) {
+    super('Node has a duplicate assertion.', {
+      details: `assertion ${index} has the same digest as assertion ${index - 1}`,
+    });
+    this.index = index;
+  }
+}
+
+/** A digest that should match does not (an unelided part, a declared digest). */
+export class DigestMismatchError extends EnvelopeError {
+  override readonly name = 'DigestMismatchError';
+  readonly expected: string;
+  readonly actual: string;
+  constructor(expected: string, actual: string) {
+    super('Envelope digest does not match.', { details: `expected ${expected}, got ${actual}` });
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Encoding and decoding gave different bytes: the input was not in canonical envelope form. */
+export class NonCanonicalEnvelopeError extends EnvelopeError {
+  override readonly name = 'NonCanonicalEnvelopeError';
+  constructor() {
+    super('Envelope bytes are not in canonical form.');
+  }
+}
+
+/** A `ur:` string that is malformed (BCR-2020-005). */
+export class InvalidUrError extends EnvelopeError {
+  override readonly name = 'InvalidUrError';
+  constructor(details: string) {
+    super('Not a valid UR.', { details });
+  }
+}
+
+/** A UR of another type than the one expected (`ur:digest/…` where `ur:envelope/…` was wanted). */
+export class UrTypeError extends EnvelopeError {
+  override readonly name = 'UrTypeError';
+  readonly expected: string;
+  readonly actual: string;
+  constructor(expected: string, actual: string) {
+    super(`Expected a "ur:${expected}", got "ur:${actual}".`);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** Bytewords that do not decode: unknown word, too short, or a bad CRC-32 (BCR-2020-012). */
+export class BytewordsError extends EnvelopeError {
+  override readonly name = 'BytewordsError';
+  constructor(details: string) {
+    super('Invalid Bytewords.', { details });
+  }
+}
+
+/** What decoding bytes into an envelope can throw. */
+export type DecodeEnvelopeErrorType =
+  | DcborDecodeError
+  | NestingTooDeepError
+  | InvalidEnvelopeError
+  | UnsupportedEnvelopeCaseError
+  | UnorderedAssertionsError
+  | DuplicateAssertionError
+  | NonCanonicalEnvelopeError;
