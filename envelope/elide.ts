@@ -4,9 +4,25 @@
  * tree, the root included, is unchanged by eliding or revealing.
  * @module
  */
+import { compressElement } from './compress';
 import { assertDigest, digestHex } from './digest';
+import { encryptElement } from './encrypt';
 import { Envelope } from './envelope';
 import { DigestMismatchError } from './errors';
+
+/**
+ * How a targeted element is obscured (bc-envelope-rust `ObscureAction`): replaced by its digest
+ * (the default), compressed, or encrypted with a 32-byte key. Every digest is unchanged either way.
+ */
+export type ObscureAction = 'elide' | 'compress' | { readonly encrypt: Uint8Array };
+
+function obscure(env: Envelope, action: ObscureAction): Envelope {
+  if (action === 'elide') return env.elide();
+  // An element already obscured stays as it is (it cannot be compressed or re-encrypted).
+  if (env.case.type === 'elided' || env.case.type === 'encrypted') return env;
+  if (action === 'compress') return compressElement(env);
+  return encryptElement(env, action.encrypt);
+}
 
 /** A set of digests: `Envelope`s, raw 32-byte digests, or lowercase hex strings. */
 export type DigestTarget = Iterable<Envelope | Uint8Array | string>;
@@ -31,41 +47,54 @@ function toHexSet(target: DigestTarget): ReadonlySet<string> {
  * Walk the tree; an element is elided when `(its digest ∈ target) !== revealing`.
  * Assertions, nodes and wrapped envelopes that stay are rebuilt from their elided parts.
  */
-function elideSet(env: Envelope, target: ReadonlySet<string>, revealing: boolean): Envelope {
-  if (target.has(env.digestHex) !== revealing) return env.elide();
+function elideSet(
+  env: Envelope,
+  target: ReadonlySet<string>,
+  revealing: boolean,
+  action: ObscureAction,
+): Envelope {
+  if (target.has(env.digestHex) !== revealing) return obscure(env, action);
   const c = env.case;
   switch (c.type) {
     case 'assertion':
       return Envelope.assertion(
-        elideSet(c.predicate, target, revealing),
-        elideSet(c.object, target, revealing),
+        elideSet(c.predicate, target, revealing, action),
+        elideSet(c.object, target, revealing, action),
       );
     case 'node':
       return Envelope.nodeUnchecked(
-        elideSet(c.subject, target, revealing),
-        c.assertions.map((a) => elideSet(a, target, revealing)),
+        elideSet(c.subject, target, revealing, action),
+        c.assertions.map((a) => elideSet(a, target, revealing, action)),
       );
     case 'wrapped':
-      return Envelope.wrap(elideSet(c.envelope, target, revealing));
+      return Envelope.wrap(elideSet(c.envelope, target, revealing, action));
     default:
       return env;
   }
 }
 
 /**
- * Elide every element whose digest is in `target`.
+ * Elide (or compress, or encrypt: `action`) every element whose digest is in `target`.
  * @example elideRemoving(alice, [Envelope.from('Bob')]) // "Alice" [ "knows": ELIDED ]
  */
-export function elideRemoving(envelope: Envelope, target: DigestTarget): Envelope {
-  return elideSet(envelope, toHexSet(target), false);
+export function elideRemoving(
+  envelope: Envelope,
+  target: DigestTarget,
+  action: ObscureAction = 'elide',
+): Envelope {
+  return elideSet(envelope, toHexSet(target), false, action);
 }
 
 /**
  * Keep only the elements whose digest is in `target`; elide the rest. To reveal a deep element,
  * the target must also hold every element on the path to it (as inclusion proofs do).
  */
-export function elideRevealing(envelope: Envelope, target: DigestTarget): Envelope {
-  return elideSet(envelope, toHexSet(target), true);
+export function elideRevealing(
+  envelope: Envelope,
+  target: DigestTarget,
+  action: ObscureAction = 'elide',
+): Envelope {
+  return elideSet(envelope, toHexSet(target), true, action);
 }
 
 /**

@@ -3,8 +3,9 @@
  *
  * Spec: draft-mcnally-envelope §"Envelope Format Specification" and §"Computing the Digest Tree";
  * BCR-2023-003/004; reference bc-envelope-rust 0.43 `src/base/envelope.rs`, `cbor.rs`;
- * summary in `../shared/research/bc-specs.md` §2.1, §2.2, §2.4. This slice implements the
- * cases leaf, node, assertion, wrapped, known value and elided (encrypted and compressed come later).
+ * summary in `../shared/research/bc-specs.md` §2.1, §2.2, §2.4. All eight cases: leaf, node,
+ * assertion, wrapped, known value, elided, encrypted (`#6.40002`, §2.6) and compressed
+ * (`#6.40003`, §2.11); the cryptography and DEFLATE live in `encrypt.ts` and `compress.ts`.
  *
  * An `Envelope` is immutable; its digest is computed once, when it is built.
  * @module
@@ -18,17 +19,51 @@ import { TAG_KNOWN_VALUE } from './knownValues';
 export const TAG_ENVELOPE = 200;
 /** `#6.201`, leaf: "enclosed dCBOR" (bc-specs §2.1). */
 export const TAG_LEAF = 201;
+/** `#6.40001`, digest (bc-tags). */
+export const TAG_DIGEST = 40001;
+/** `#6.40002`, encrypted message (bc-components `EncryptedMessage`). */
+export const TAG_ENCRYPTED = 40002;
+/** `#6.40003`, compressed (bc-components `Compressed`). */
+export const TAG_COMPRESSED = 40003;
+/** ChaCha20-Poly1305 nonce and tag lengths (RFC 8439). */
+export const NONCE_LENGTH = 12;
+export const AUTH_LENGTH = 16;
+
+/**
+ * An IETF ChaCha20-Poly1305 message (bc-components `EncryptedMessage`). Its AAD is always
+ * `dcbor(#6.40001(digest))`, the digest of the plaintext envelope, so only `digest` is kept.
+ */
+export type EncryptedMessage = {
+  readonly ciphertext: Uint8Array;
+  readonly nonce: Uint8Array;
+  readonly auth: Uint8Array;
+  readonly digest: Uint8Array;
+};
+
+/**
+ * DEFLATE-compressed dCBOR (bc-components `Compressed`): CRC-32 and size of the uncompressed
+ * bytes, the raw-DEFLATE bytes (or the bytes themselves when DEFLATE does not make them smaller,
+ * `data.length === size`), and the digest of the envelope inside.
+ */
+export type CompressedData = {
+  readonly checksum: number;
+  readonly size: number;
+  readonly data: Uint8Array;
+  readonly digest: Uint8Array;
+};
 
 const U64_MAX = (1n << 64n) - 1n;
 
-/** The six cases of this slice (bc-specs §2.1 `envelope-content`). */
+/** The eight cases (bc-specs §2.1 `envelope-content`). */
 export type EnvelopeCase =
   | { readonly type: 'leaf'; readonly cbor: Cbor }
   | { readonly type: 'knownValue'; readonly value: bigint }
   | { readonly type: 'assertion'; readonly predicate: Envelope; readonly object: Envelope }
   | { readonly type: 'node'; readonly subject: Envelope; readonly assertions: readonly Envelope[] }
   | { readonly type: 'wrapped'; readonly envelope: Envelope }
-  | { readonly type: 'elided' };
+  | { readonly type: 'elided' }
+  | { readonly type: 'encrypted'; readonly message: EncryptedMessage }
+  | { readonly type: 'compressed'; readonly compressed: CompressedData };
 
 /** An envelope, or any value that becomes a leaf. */
 export type EnvelopeInput = Envelope | CborInput;
@@ -131,6 +166,52 @@ export class Envelope {
     return new Envelope({ type: 'elided' }, Uint8Array.from(digest));
   }
 
+  /**
+   * An encrypted element standing for the envelope whose digest the message carries (§2.6).
+   * Build it with `encryptSubject` / `encrypt`; this only checks the field lengths.
+   */
+  static encrypted(message: EncryptedMessage): Envelope {
+    abytesOf(message.ciphertext, 'ciphertext');
+    abytesOf(message.nonce, 'nonce', NONCE_LENGTH);
+    abytesOf(message.auth, 'auth', AUTH_LENGTH);
+    assertDigest(message.digest, 'digest');
+    const m: EncryptedMessage = {
+      ciphertext: Uint8Array.from(message.ciphertext),
+      nonce: Uint8Array.from(message.nonce),
+      auth: Uint8Array.from(message.auth),
+      digest: Uint8Array.from(message.digest),
+    };
+    return new Envelope({ type: 'encrypted', message: Object.freeze(m) }, m.digest);
+  }
+
+  /**
+   * A compressed element standing for the envelope whose digest it carries (§2.11).
+   * Build it with `compress`; this only checks the fields.
+   */
+  static compressed(compressed: CompressedData): Envelope {
+    const { checksum, size, data, digest } = compressed;
+    if (!Number.isInteger(checksum) || checksum < 0 || checksum > 0xffffffff) {
+      throw new RangeError('"checksum" expected a u32');
+    }
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new RangeError('"size" expected a non-negative safe integer');
+    }
+    abytesOf(data, 'data');
+    if (data.length > size) {
+      throw new InvalidEnvelopeError(
+        `compressed data (${data.length} bytes) is longer than its uncompressed size (${size})`,
+      );
+    }
+    assertDigest(digest, 'digest');
+    const c: CompressedData = {
+      checksum,
+      size,
+      data: Uint8Array.from(data),
+      digest: Uint8Array.from(digest),
+    };
+    return new Envelope({ type: 'compressed', compressed: Object.freeze(c) }, c.digest);
+  }
+
   // ---- digest --------------------------------------------------------------------------------
 
   /** The 32-byte SHA-256 digest of this element (a copy). */
@@ -203,9 +284,20 @@ export class Envelope {
     return this.subject().case.type === 'assertion';
   }
 
-  /** The subject is obscured (elided; later also encrypted or compressed). */
+  /** The subject is obscured: elided, encrypted or compressed. */
   isSubjectObscured(): boolean {
-    return this.subject().case.type === 'elided';
+    const t = this.subject().case.type;
+    return t === 'elided' || t === 'encrypted' || t === 'compressed';
+  }
+
+  /** The subject is encrypted. */
+  isSubjectEncrypted(): boolean {
+    return this.subject().case.type === 'encrypted';
+  }
+
+  /** The subject is compressed. */
+  isSubjectCompressed(): boolean {
+    return this.subject().case.type === 'compressed';
   }
 
   /** May stand in a node's assertion list (bc-specs §2.1 `assertion-element`). */
@@ -261,6 +353,26 @@ export class Envelope {
         return c.envelope.taggedCbor(); // wrapped = envelope (tagged 200)
       case 'elided':
         return toCbor(Uint8Array.from(this.#digest)); // elided = bytes .size 32
+      case 'encrypted': {
+        // encrypted = #6.40002([ciphertext, nonce, auth, aad = dcbor(#6.40001(digest))])
+        const m = c.message;
+        return tagged(TAG_ENCRYPTED, [
+          Uint8Array.from(m.ciphertext),
+          Uint8Array.from(m.nonce),
+          Uint8Array.from(m.auth),
+          digestAad(m.digest),
+        ]);
+      }
+      case 'compressed': {
+        // compressed = #6.40003([crc32, size, data, #6.40001(digest)])
+        const z = c.compressed;
+        return tagged(TAG_COMPRESSED, [
+          z.checksum,
+          z.size,
+          Uint8Array.from(z.data),
+          tagged(TAG_DIGEST, Uint8Array.from(z.digest)),
+        ]);
+      }
     }
   }
 
@@ -272,6 +384,18 @@ export class Envelope {
   /** The dCBOR bytes of `#6.200(content)`. */
   toBytes(): Uint8Array {
     return encodeDcbor(this.taggedCbor());
+  }
+}
+
+/** The AAD of an envelope's encrypted message: `dcbor(#6.40001(h'digest'))` (bc-specs §2.6). */
+export function digestAad(digest: Uint8Array): Uint8Array {
+  return encodeDcbor(tagged(TAG_DIGEST, Uint8Array.from(digest)));
+}
+
+function abytesOf(value: unknown, title: string, length?: number): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`"${title}" expected Uint8Array`);
+  if (length !== undefined && value.length !== length) {
+    throw new RangeError(`"${title}" expected ${length} bytes, got length=${value.length}`);
   }
 }
 

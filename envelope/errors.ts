@@ -62,16 +62,6 @@ export class InvalidEnvelopeError extends EnvelopeError {
   }
 }
 
-/** An envelope case defined by the spec but not implemented yet (encrypted, compressed). */
-export class UnsupportedEnvelopeCaseError extends EnvelopeError {
-  override readonly name = 'UnsupportedEnvelopeCaseError';
-  readonly envelopeCase: string;
-  constructor(envelopeCase: string) {
-    super(`Envelope case "${envelopeCase}" is not supported yet.`);
-    this.envelopeCase = envelopeCase;
-  }
-}
-
 /** Node assertions not in ascending digest order (draft-mcnally-envelope: "MUST be sorted"). */
 export class UnorderedAssertionsError extends EnvelopeError {
   override readonly name = 'UnorderedAssertionsError';
@@ -144,12 +134,67 @@ export class BytewordsError extends EnvelopeError {
   }
 }
 
+/**
+ * ChaCha20-Poly1305 refused the message: the key is wrong, or the ciphertext, nonce, tag or AAD
+ * (the digest) was changed. Never distinguishable, by design (RFC 8439 §2.8).
+ */
+export class DecryptionError extends EnvelopeError {
+  override readonly name = 'DecryptionError';
+  constructor(cause?: unknown) {
+    super('Decryption failed: wrong key, or the encrypted envelope was altered.', { cause });
+  }
+}
+
+/** `decrypt…` on an envelope whose subject is not encrypted (or `decompress…`, not compressed). */
+export class NotObscuredError extends EnvelopeError {
+  override readonly name = 'NotObscuredError';
+  readonly expected: 'encrypted' | 'compressed';
+  constructor(expected: 'encrypted' | 'compressed', actual: string) {
+    super(`The subject is not ${expected}.`, { details: `subject is ${actual}` });
+    this.expected = expected;
+  }
+}
+
+/** Compressed data that does not inflate, or inflates to the wrong size or CRC-32. */
+export class DecompressionError extends EnvelopeError {
+  override readonly name = 'DecompressionError';
+  constructor(details: string, cause?: unknown) {
+    super('Compressed envelope does not decompress.', { details, cause });
+  }
+}
+
+/** Fewer SSKR shares than the split's thresholds need (group or member). */
+export class NotEnoughSharesError extends EnvelopeError {
+  override readonly name = 'NotEnoughSharesError';
+  /** The `@blockchaincommons/sskr` code: `NotEnoughGroups`, `MemberThresholdInvalid`, `SharesEmpty`. */
+  readonly code: string;
+  constructor(code: string, cause?: unknown) {
+    super('Not enough SSKR shares to recover the key.', { details: code, cause });
+    this.code = code;
+  }
+}
+
+/** SSKR share envelopes that do not belong to one split of one envelope. */
+export class MixedSharesError extends EnvelopeError {
+  override readonly name = 'MixedSharesError';
+  constructor(details: string, cause?: unknown) {
+    super('SSKR shares come from different splits.', { details, cause });
+  }
+}
+
+/** A share envelope without a valid `'sskrShare'` assertion, or a share that does not parse. */
+export class InvalidShareError extends EnvelopeError {
+  override readonly name = 'InvalidShareError';
+  constructor(details: string, cause?: unknown) {
+    super('Not a valid SSKR share envelope.', { details, cause });
+  }
+}
+
 /** What decoding bytes into an envelope can throw. */
 export type DecodeEnvelopeErrorType =
   | DcborDecodeError
   | NestingTooDeepError
   | InvalidEnvelopeError
-  | UnsupportedEnvelopeCaseError
   | UnorderedAssertionsError
   | DuplicateAssertionError
   | NonCanonicalEnvelopeError;

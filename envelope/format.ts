@@ -5,7 +5,7 @@
  *
  * Layout rules, as the reference: a node prints its subject then its assertions in brackets, the
  * `'isA'` assertions first, each group sorted by its printed form (bytewise), then the obscured ones
- * counted (`ELIDED (2)`). An assertion subject is put in braces, a wrapped envelope too.
+ * counted (`COMPRESSED`, `ELIDED (2)`, `ENCRYPTED`). An assertion subject is put in braces, a wrapped envelope too.
  * @module
  */
 import { type Cbor, cborInteger, MAJOR } from './dcbor';
@@ -48,6 +48,10 @@ function items(env: Envelope): Item[] {
       return [{ kind: 'text', text: `'${knownValueName(c.value)}'` }];
     case 'elided':
       return [{ kind: 'text', text: 'ELIDED' }];
+    case 'encrypted':
+      return [{ kind: 'text', text: 'ENCRYPTED' }];
+    case 'compressed':
+      return [{ kind: 'text', text: 'COMPRESSED' }];
     case 'wrapped':
       return [{ kind: 'begin', text: '{' }, ...items(c.envelope), { kind: 'end', text: '}' }];
     case 'assertion':
@@ -55,10 +59,11 @@ function items(env: Envelope): Item[] {
     case 'node': {
       const types: Item[][] = [];
       const others: Item[][] = [];
-      let elided = 0;
+      const obscured = { compressed: 0, elided: 0, encrypted: 0 };
       for (const a of c.assertions) {
-        if (a.case.type === 'elided') {
-          elided += 1;
+        const t = a.case.type;
+        if (t === 'elided' || t === 'encrypted' || t === 'compressed') {
+          obscured[t] += 1;
           continue;
         }
         (a.asPredicate()?.asKnownValue() === IS_A ? types : others).push(items(a));
@@ -66,8 +71,13 @@ function items(env: Envelope): Item[] {
       types.sort(compareItems);
       others.sort(compareItems);
       const groups = [...types, ...others];
-      if (elided > 0) {
-        groups.push([{ kind: 'text', text: elided > 1 ? `ELIDED (${elided})` : 'ELIDED' }]);
+      // Counted after the others, in the reference's order: compressed, elided, encrypted.
+      for (const [name, n] of [
+        ['COMPRESSED', obscured.compressed],
+        ['ELIDED', obscured.elided],
+        ['ENCRYPTED', obscured.encrypted],
+      ] as const) {
+        if (n > 0) groups.push([{ kind: 'text', text: n > 1 ? `${name} (${n})` : name }]);
       }
       const out: Item[] = [];
       const braces = c.subject.case.type === 'assertion';
@@ -158,6 +168,7 @@ const TAG_ARID = 40012n;
 const TAG_SIGNATURE = 40020n;
 const TAG_UUID = 37n;
 const TAG_URI = 32n;
+const TAG_SSKR_SHARE = 40309n;
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -200,6 +211,7 @@ function summarizeTagged(tag: bigint, content: Cbor): string {
     return `UUID(${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)})`;
   }
   if (tag === TAG_URI && content.type === MAJOR.text) return `URI(${content.value})`;
+  if (tag === TAG_SSKR_SHARE && bytes !== undefined) return 'SSKRShare';
   if (tag === BigInt(TAG_KNOWN_VALUE) && content.type === MAJOR.unsigned) {
     return `'${knownValueName(BigInt(content.value))}'`;
   }

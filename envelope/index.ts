@@ -1,8 +1,18 @@
 /**
- * Gordian Envelope for the CKM wallet (issue #4, first slice): dCBOR, the envelope core, elision,
- * envelope notation and single-part UR. See `README.md` for what is built and what is not.
+ * Gordian Envelope for the CKM wallet (issue #4): dCBOR, the envelope core, elision, encryption,
+ * compression, the SSKR permit, envelope notation and single-part UR. See `README.md` for what is built and what is not.
  * @module
  */
+
+export {
+  compress,
+  compressElement,
+  compressSubject,
+  decompress,
+  decompressElement,
+  decompressSubject,
+  MAX_DECOMPRESSED_SIZE,
+} from './compress';
 export {
   type Cbor,
   type CborInput,
@@ -19,15 +29,45 @@ export {
   envelopeFromUntaggedCbor,
 } from './decode';
 export { compareDigests, DIGEST_LENGTH, digestHex, shortDigest } from './digest';
-export { type DigestTarget, elideRemoving, elideRevealing, unelide, unelideWith } from './elide';
 export {
+  type DigestTarget,
+  elideRemoving,
+  elideRevealing,
+  type ObscureAction,
+  unelide,
+  unelideWith,
+} from './elide';
+export {
+  decrypt,
+  decryptElement,
+  decryptSubject,
+  type EncryptOptions,
+  encrypt,
+  encryptElement,
+  encryptSubject,
+  SYMMETRIC_KEY_LENGTH,
+} from './encrypt';
+export {
+  type CompressedData,
+  type EncryptedMessage,
   Envelope,
   type EnvelopeCase,
   type EnvelopeInput,
+  TAG_COMPRESSED,
+  TAG_ENCRYPTED,
   TAG_ENVELOPE,
   TAG_LEAF,
 } from './envelope';
 export * from './errors';
 export { format, summarizeCbor } from './format';
-export { IS_A, knownValueName, NOTE, SIGNED, TAG_KNOWN_VALUE } from './knownValues';
+export { IS_A, knownValueName, NOTE, SIGNED, SSKR_SHARE, TAG_KNOWN_VALUE } from './knownValues';
+export {
+  type SskrSpec,
+  type SskrSplitOptions,
+  sskrAddShares,
+  sskrJoin,
+  sskrJoinSubject,
+  sskrSplit,
+  TAG_SSKR_SHARE,
+} from './sskr';
 export { envelopeFromUr, envelopeToUr } from './ur';

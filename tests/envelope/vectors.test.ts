@@ -1,20 +1,33 @@
+import { SeededRng } from '@blockchaincommons/rand';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { dcborMap } from '../../envelope/dcbor';
 import { BytewordsError } from '../../envelope/errors';
 import {
   type CborInput,
+  compress,
+  compressSubject,
   DcborDecodeError,
   DuplicateAssertionError,
   decodeEnvelope,
+  decompress,
+  decompressSubject,
+  decrypt,
+  decryptSubject,
   Envelope,
   elideRemoving,
   elideRevealing,
+  encrypt,
+  encryptSubject,
   envelopeFromUr,
   envelopeToUr,
   format,
   InvalidEnvelopeError,
   NonCanonicalEnvelopeError,
+  type ObscureAction,
+  type SskrSpec,
+  sskrAddShares,
+  sskrJoinSubject,
   tagged,
   UnorderedAssertionsError,
   UrTypeError,
@@ -25,34 +38,23 @@ type Recipe = { k: string; [key: string]: unknown };
 type Vector = { name: string; recipe: { e: Recipe; outs: string[] }; expect: string };
 const file = readSharedVectors<{ count: number; vectors: Vector[] }>('bc-envelope-ts-vectors.json');
 
-/** Recipe kinds (and elide actions) this slice does not implement, with the reason. */
+/** Recipe kinds not implemented yet, with the reason. */
 const SKIP_REASONS: Record<string, string> = {
-  encrypt: 'encryption: not in this slice (next: encryptSubject/encrypt/decrypt)',
-  compress: 'compression: not in this slice',
-  'elide:compress': 'elide with a compress action: compression is not in this slice',
-  'elide:encrypt': 'elide with an encrypt action: encryption is not in this slice',
-  sign: 'signatures: not in this slice',
-  salt: 'salt: not in this slice (needs the reference fake RNG)',
-  sskr: 'SSKR: not in this slice',
-  attach: 'attachments: not in this slice',
-  type: "type ('isA') helper: not in this slice",
-  position: 'position helper: not in this slice',
-  request: 'expressions/requests (GSTP): not in this slice',
-  response: 'expressions/responses (GSTP): not in this slice',
-  recipient: 'hasRecipient: not in this slice',
-  lock: 'hasSecret (password lock): not in this slice',
-  'decode:compressed': 'decoding a compressed envelope: compression is not in this slice',
+  sign: 'signatures: not built yet',
+  salt: 'salt: not built yet (needs the reference fake RNG)',
+  attach: 'attachments: not built yet',
+  type: "type ('isA') helper: not built yet",
+  position: 'position helper: not built yet',
+  request: 'expressions/requests (GSTP): not built yet',
+  response: 'expressions/responses (GSTP): not built yet',
+  recipient: 'hasRecipient: not built yet',
+  lock: 'hasSecret (password lock): not built yet',
 };
 
 /** The asserted skip table: reason key → number of vectors. */
 const EXPECTED_SKIPS: Record<string, number> = {
-  encrypt: 3,
-  compress: 7,
-  'elide:compress': 1,
-  'elide:encrypt': 1,
   sign: 10,
   salt: 7,
-  sskr: 2,
   attach: 2,
   type: 2,
   position: 2,
@@ -60,10 +62,16 @@ const EXPECTED_SKIPS: Record<string, number> = {
   response: 2,
   recipient: 1,
   lock: 2,
-  'decode:compressed': 1,
 };
 
-/** The first reason this slice cannot build `r`, or undefined if it can. */
+/**
+ * Compress vectors whose DEFLATE bytes came from the Rust reference (miniz_oxide), which fflate
+ * (and pako) do not reproduce for this input: 60 bytes there, 55 here. DEFLATE is not canonical
+ * (bc-specs §2.11); we check digest, notation, and that their bytes inflate to ours.
+ */
+const DEFLATE_DIVERGENT = new Set(['compress(node(leaf:text:Alice+4))']);
+
+/** The first reason we cannot build `r` yet, or undefined if we can. */
 function skipReason(r: unknown): string | undefined {
   if (Array.isArray(r)) {
     for (const x of r) {
@@ -74,12 +82,6 @@ function skipReason(r: unknown): string | undefined {
   }
   if (typeof r !== 'object' || r === null) return undefined;
   const rec = r as Recipe;
-  if (rec.k === 'elide' && rec.action !== undefined) {
-    return typeof rec.action === 'string' ? `elide:${rec.action}` : 'elide:encrypt';
-  }
-  if (rec.k === 'decode' && typeof rec.hex === 'string' && rec.hex.startsWith('d8c8d99c43')) {
-    return 'decode:compressed';
-  }
   if (typeof rec.k === 'string' && rec.k in SKIP_REASONS) return rec.k;
   for (const v of Object.values(rec)) {
     const s = skipReason(v);
@@ -148,8 +150,32 @@ function build(r: Recipe): Envelope {
       return build(r.e as Recipe).wrap();
     case 'elide': {
       const base = build(r.e as Recipe);
-      if (r.removing !== undefined) return elideRemoving(base, (r.removing as Recipe[]).map(build));
-      return elideRevealing(base, (r.revealing as Recipe[]).map(build));
+      const action: ObscureAction =
+        r.action === undefined
+          ? 'elide'
+          : typeof r.action === 'string'
+            ? (r.action as 'elide' | 'compress')
+            : { encrypt: hexToBytes((r.action as { encrypt: string }).encrypt) };
+      if (r.removing !== undefined) {
+        return elideRemoving(base, (r.removing as Recipe[]).map(build), action);
+      }
+      return elideRevealing(base, (r.revealing as Recipe[]).map(build), action);
+    }
+    case 'encrypt': {
+      const base = build(r.e as Recipe);
+      const key = hexToBytes(r.key as string);
+      const sealed = r.subject === true ? encryptSubject(base, key) : encrypt(base, key);
+      // Round trip: decrypting gives the original back, bytes and all.
+      const back = r.subject === true ? decryptSubject(sealed, key) : decrypt(sealed, key);
+      expect(back.isIdenticalTo(base)).toBe(true);
+      return sealed;
+    }
+    case 'compress': {
+      const base = build(r.e as Recipe);
+      const packed = r.subject === true ? compressSubject(base) : compress(base);
+      const back = r.subject === true ? decompressSubject(packed) : decompress(packed);
+      expect(back.isIdenticalTo(base)).toBe(true);
+      return packed;
     }
     case 'decode':
       return decodeEnvelope(hexToBytes(r.hex as string));
@@ -172,6 +198,43 @@ const THROW_KINDS: Record<string, (new (...args: never[]) => Error)[]> = {
   Bytewords: [BytewordsError],
   UnexpectedType: [UrTypeError],
 };
+
+/**
+ * An `sskr` vector: the subject is encrypted with `key` (not wrapped), the key split with the
+ * seeded generator `rng`; the expectation lists each share's digest and notation (`,,,` between
+ * shares, `;;;` between groups) and whether joining gives the original back (`joined`) or only
+ * its subject (`JOIN-MISMATCH`, for a node: the reference's `sskr_join` returns the subject).
+ */
+function checkSskr(r: Recipe, expected: string): void {
+  const base = build(r.e as Recipe);
+  const key = hexToBytes(r.key as string);
+  const spec = r.spec as { gt: number; groups: { mt: number; mc: number }[] };
+  const sskrSpec: SskrSpec = {
+    groupThreshold: spec.gt,
+    groups: spec.groups.map((g) => ({ threshold: g.mt, count: g.mc })),
+  };
+  const seed = (r.rng as string[]).map(BigInt) as [bigint, bigint, bigint, bigint];
+  const groups = sskrAddShares(encryptSubject(base, key), sskrSpec, key, {
+    testRng: new SeededRng(seed),
+  });
+  const at = expected.lastIndexOf('\n---\n');
+  const blocks = expected.slice(0, at).split('\n;;;\n');
+  expect(groups).toHaveLength(blocks.length);
+  for (const [g, block] of blocks.entries()) {
+    const shares = block.split('\n,,,\n');
+    expect(groups[g]).toHaveLength(shares.length);
+    for (const [m, share] of shares.entries()) {
+      const [digest, fmt] = share.split('\n---\n');
+      const env = groups[g]?.[m] as Envelope;
+      expect(env.digestHex, `group ${g} share ${m}`).toBe(digest);
+      expect(format(env)).toBe(fmt);
+      expect(decodeEnvelope(env.toBytes()).isIdenticalTo(env)).toBe(true);
+    }
+  }
+  const joined = sskrJoinSubject(groups.flat());
+  expect(joined.isIdenticalTo(base) ? 'joined' : 'JOIN-MISMATCH').toBe(expected.slice(at + 5));
+  expect(joined.isIdenticalTo(base.subject())).toBe(true);
+}
 
 const implemented = file.vectors.filter((v) => skipReason(v.recipe) === undefined);
 const skipped = file.vectors.filter((v) => skipReason(v.recipe) !== undefined);
@@ -211,15 +274,26 @@ describe('bc-envelope-ts vectors', () => {
         ).toBe(true);
         return;
       }
+      if (v.recipe.e.k === 'sskr') {
+        checkSskr(v.recipe.e, v.expect);
+        return;
+      }
       const env = build(v.recipe.e);
       const parts = v.expect.split('\n---\n');
       const out = (name: string): string | undefined => {
         const at = v.recipe.outs.indexOf(name);
         return at < 0 ? undefined : parts[at];
       };
+      const divergent = DEFLATE_DIVERGENT.has(v.name);
       const cbor = out('cbor');
       if (cbor !== undefined) {
-        expect(bytesToHex(env.toBytes())).toBe(cbor);
+        if (divergent) {
+          // Our DEFLATE bytes differ (asserted, so a match is noticed); theirs inflate to ours.
+          expect(bytesToHex(env.toBytes())).not.toBe(cbor);
+          expect(decompress(decodeEnvelope(hexToBytes(cbor))).isIdenticalTo(decompress(env))).toBe(
+            true,
+          );
+        } else expect(bytesToHex(env.toBytes())).toBe(cbor);
         // Strict decoding accepts what the reference wrote, with the same digest.
         expect(decodeEnvelope(hexToBytes(cbor)).digestHex).toBe(env.digestHex);
       }
@@ -227,7 +301,7 @@ describe('bc-envelope-ts vectors', () => {
       if (digest !== undefined) expect(env.digestHex).toBe(digest);
       const ur = out('ur');
       if (ur !== undefined) {
-        expect(envelopeToUr(env)).toBe(ur);
+        if (!divergent) expect(envelopeToUr(env)).toBe(ur);
         expect(envelopeFromUr(ur).digestHex).toBe(env.digestHex);
       }
       const fmt = out('format');
