@@ -124,37 +124,36 @@ describe('refresh (same parties, same key)', () => {
   });
 });
 
+/** Runs a re-share of `original` onto `parties`: survivors bring their old shares, newcomers only the public key. */
+function reshare(parties: number[], survivors: number[], seed: string): Map<number, KeyShare> {
+  const key = original.get(survivors[0] as number) as KeyShare;
+  const common = { parties, threshold: 2, survivors, context: CONTEXT };
+  return runDkg(
+    {
+      parties,
+      threshold: 2,
+      mode: (p) =>
+        (survivors.includes(p)
+          ? reshareConfig({ ...common, share: original.get(p) as KeyShare })
+          : reshareConfig({
+              ...common,
+              self: p,
+              key: {
+                publicKey: key.publicKey,
+                oldPublicShares: key.publicShares,
+                chainCode: key.chainCode,
+              },
+            })
+        ).mode,
+    },
+    rngsFor(parties, seed),
+  );
+}
+
 describe('re-share', () => {
   it('replaces a lost party: survivors {2,3} and a new party 1; every 2 of the new set sign; the lost share is refused', async () => {
     const key = original.get(2) as KeyShare;
-    const reshared = runDkg(
-      {
-        parties: [1, 2, 3],
-        threshold: 2,
-        mode: (p) =>
-          p === 1
-            ? reshareConfig({
-                parties: [1, 2, 3],
-                threshold: 2,
-                survivors: [2, 3],
-                context: CONTEXT,
-                self: 1,
-                key: {
-                  publicKey: key.publicKey,
-                  oldPublicShares: key.publicShares,
-                  chainCode: key.chainCode,
-                },
-              }).mode
-            : reshareConfig({
-                parties: [1, 2, 3],
-                threshold: 2,
-                survivors: [2, 3],
-                context: CONTEXT,
-                share: original.get(p) as KeyShare,
-              }).mode,
-      },
-      rngsFor([1, 2, 3], 'lost-party'),
-    );
+    const reshared = reshare([1, 2, 3], [2, 3], 'lost-party');
     const address = publicKeyToAddress(key.publicKey);
     for (const signers of subsets([1, 2, 3], 2)) {
       const sig = signOnce(reshared, signers, `lost-${signers}`);
@@ -184,34 +183,7 @@ describe('re-share', () => {
 
   it('changes the party set {1,2,3} → {1,2,4}; party 3 is out', async () => {
     const key = original.get(1) as KeyShare;
-    const next = runDkg(
-      {
-        parties: [1, 2, 4],
-        threshold: 2,
-        mode: (p) =>
-          p === 4
-            ? reshareConfig({
-                parties: [1, 2, 4],
-                threshold: 2,
-                survivors: [1, 2],
-                context: CONTEXT,
-                self: 4,
-                key: {
-                  publicKey: key.publicKey,
-                  oldPublicShares: key.publicShares,
-                  chainCode: key.chainCode,
-                },
-              }).mode
-            : reshareConfig({
-                parties: [1, 2, 4],
-                threshold: 2,
-                survivors: [1, 2],
-                context: CONTEXT,
-                share: original.get(p) as KeyShare,
-              }).mode,
-      },
-      rngsFor([1, 2, 4], 'set-change'),
-    );
+    const next = reshare([1, 2, 4], [1, 2], 'set-change');
     const address = publicKeyToAddress(key.publicKey);
     for (const signers of subsets([1, 2, 4], 2)) {
       const sig = signOnce(next, signers, `set-${signers}`);

@@ -18,20 +18,13 @@ import { evaluateCommitment, verifyFeldmanShare } from '../poly';
 
 /** Refresh: same parties and threshold, new shares and OT state. */
 export function refreshConfig(share: KeyShare, context: Uint8Array): DkgConfig {
-  return {
+  return reshareConfig({
     parties: share.parties,
     threshold: share.threshold,
-    self: share.self,
+    survivors: share.parties,
     context,
-    mode: {
-      kind: 'reshare',
-      publicKey: share.publicKey,
-      survivors: share.parties,
-      oldPublicShares: share.publicShares,
-      chainCode: share.chainCode,
-      oldSecretShare: share.secretShare,
-    },
-  };
+    share,
+  });
 }
 
 /** The public facts about the key being re-shared, which a newcomer learns from the survivors. */
