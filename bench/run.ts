@@ -2,9 +2,10 @@
  * `npm run bench [-- --json]`: runs every benchmark (the extension is built first by the script).
  * @module
  */
+import { envelopeBenchmarks } from './envelope';
 import { runBenchmarks } from './harness';
 import { providerRoundtrip } from './provider.bench';
 import { tssBenchmarks } from './tss';
 
 const json = process.argv.includes('--json');
-await runBenchmarks([providerRoundtrip, ...tssBenchmarks], json);
+await runBenchmarks([providerRoundtrip, ...tssBenchmarks, ...envelopeBenchmarks], json);

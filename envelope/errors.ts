@@ -198,3 +198,61 @@ export type DecodeEnvelopeErrorType =
   | UnorderedAssertionsError
   | DuplicateAssertionError
   | NonCanonicalEnvelopeError;
+
+/** No `'hasSecret'` (or `'hasRecipient'`) assertion to open the envelope with. */
+export class NoPermitError extends EnvelopeError {
+  override readonly name = 'NoPermitError';
+  readonly permit: 'hasSecret' | 'hasRecipient';
+  constructor(permit: 'hasSecret' | 'hasRecipient') {
+    super(`The envelope has no '${permit}' permit.`);
+    this.permit = permit;
+  }
+}
+
+/**
+ * A permit object that is not a well-formed `EncryptedKey` (#6.40027) or `SealedMessage`
+ * (#6.40019), names a KDF we do not run, or asks for KDF work above our limits.
+ */
+export class InvalidPermitError extends EnvelopeError {
+  override readonly name = 'InvalidPermitError';
+  constructor(details: string, cause?: unknown) {
+    super('Not a valid permit.', { details, cause });
+  }
+}
+
+/**
+ * No `'hasSecret'` permit opens with this password. Raised before the content is touched, so it
+ * never comes with partial plaintext; a content that then fails to decrypt is a
+ * `DecryptionError` (the envelope was altered), not this.
+ */
+export class WrongPasswordError extends EnvelopeError {
+  override readonly name = 'WrongPasswordError';
+  /** How many `'hasSecret'` permits were tried. */
+  readonly tried: number;
+  constructor(tried: number) {
+    super('Wrong password: no password permit opens with it.', {
+      details: `${tried} 'hasSecret' permit(s) tried`,
+    });
+    this.tried = tried;
+  }
+}
+
+/** No `'hasRecipient'` sealed message opens with this private key. */
+export class NotRecipientError extends EnvelopeError {
+  override readonly name = 'NotRecipientError';
+  readonly tried: number;
+  constructor(tried: number) {
+    super('This key is not a recipient of the envelope.', {
+      details: `${tried} 'hasRecipient' permit(s) tried`,
+    });
+    this.tried = tried;
+  }
+}
+
+/** No `'signed'` assertion verifies against the subject with the given key (or any at all). */
+export class SignatureVerificationError extends EnvelopeError {
+  override readonly name = 'SignatureVerificationError';
+  constructor(details: string) {
+    super('Signature verification failed.', { details });
+  }
+}

@@ -12,6 +12,7 @@ import { type Cbor, cborInteger, MAJOR } from './dcbor';
 import { shortDigest } from './digest';
 import type { Envelope } from './envelope';
 import { IS_A, knownValueName, TAG_KNOWN_VALUE } from './knownValues';
+import { summarizeEncryptedKey } from './secret';
 
 /** Notation items before layout (the reference's `EnvelopeFormatItem`, flattened). */
 type Item =
@@ -169,6 +170,8 @@ const TAG_SIGNATURE = 40020n;
 const TAG_UUID = 37n;
 const TAG_URI = 32n;
 const TAG_SSKR_SHARE = 40309n;
+const TAG_SEALED_MESSAGE = 40019n;
+const TAG_ENCRYPTED_KEY = 40027n;
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -177,7 +180,7 @@ function hex(bytes: Uint8Array): string {
 /**
  * A one-line summary of a leaf's CBOR, as the reference's envelope summary: text quoted as is,
  * byte strings as `Bytes(n)`, and a few registered tags by name (`ARID(…)`, `Digest(…)`, `UUID(…)`,
- * `URI(…)`, `Signature(…)`); any other tag as `tag(content)`.
+ * `URI(…)`, `Signature(…)`, `SealedMessage`, `EncryptedKey(…)`); any other tag as `tag(content)`.
  */
 export function summarizeCbor(item: Cbor): string {
   switch (item.type) {
@@ -215,13 +218,18 @@ function summarizeTagged(tag: bigint, content: Cbor): string {
   if (tag === BigInt(TAG_KNOWN_VALUE) && content.type === MAJOR.unsigned) {
     return `'${knownValueName(BigInt(content.value))}'`;
   }
+  if (tag === TAG_SEALED_MESSAGE && content.type === MAJOR.array) return 'SealedMessage';
+  if (tag === TAG_ENCRYPTED_KEY) {
+    const s = summarizeEncryptedKey(content);
+    if (s !== undefined) return s;
+  }
   if (tag === TAG_SIGNATURE) {
     // Signature: Schnorr h'64' · ECDSA [1, h'64'] · Ed25519 [2, h'64'] (bc-specs §2.4)
-    if (bytes?.length === 64) return 'Signature(Schnorr)';
+    if (bytes?.length === 64) return 'Signature'; // Schnorr, the default, unnamed as in the reference
     if (content.type === MAJOR.array) {
       const scheme = content.value[0];
       const n = scheme === undefined ? undefined : cborInteger(scheme);
-      if (n === 1n) return 'Signature(ECDSA)';
+      if (n === 1n) return 'Signature(Ecdsa)';
       if (n === 2n) return 'Signature(Ed25519)';
     }
   }

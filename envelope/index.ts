@@ -1,6 +1,7 @@
 /**
  * Gordian Envelope for the CKM wallet (issue #4): dCBOR, the envelope core, elision, encryption,
- * compression, the SSKR permit, envelope notation and single-part UR. See `README.md` for what is built and what is not.
+ * compression, the SSKR, password and recipient permits, signatures, envelope notation and
+ * single-part UR. See `README.md` for what is built and what is not.
  * @module
  */
 
@@ -60,7 +61,65 @@ export {
 } from './envelope';
 export * from './errors';
 export { format, summarizeCbor } from './format';
-export { IS_A, knownValueName, NOTE, SIGNED, SSKR_SHARE, TAG_KNOWN_VALUE } from './knownValues';
+export {
+  HAS_RECIPIENT,
+  HAS_SECRET,
+  IS_A,
+  knownValueName,
+  NOTE,
+  SIGNED,
+  SSKR_SHARE,
+  TAG_KNOWN_VALUE,
+} from './knownValues';
+export {
+  addRecipient,
+  agreementPrivateKeyFromSeed,
+  agreementPublicKey,
+  decryptSubjectToRecipient,
+  decryptToRecipient,
+  encryptSubjectToRecipients,
+  encryptToRecipient,
+  type RecipientOptions,
+  recipientContentKey,
+  sealContentKey,
+  TAG_SEALED_MESSAGE,
+  TAG_SYMMETRIC_KEY,
+  TAG_X25519_PUBLIC_KEY,
+} from './recipient';
+export {
+  ARGON2ID_PARAMS,
+  addSecret,
+  encryptedKey,
+  type HashName,
+  KDF_LIMITS,
+  lock,
+  lockSubject,
+  SALT_LENGTH,
+  type SecretMethod,
+  type SecretMethodInput,
+  type SecretOptions,
+  TAG_ENCRYPTED_KEY,
+  TAG_SALT,
+  unlock,
+  unlockContentKey,
+  unlockSubject,
+} from './secret';
+export {
+  addSignature,
+  hasSignatureFrom,
+  type SignatureScheme,
+  type SigningPrivateKey,
+  type SigningPublicKey,
+  type SignOptions,
+  sign,
+  signingPrivateKeyFromSeed,
+  signingPublicKey,
+  TAG_SIGNATURE,
+  verify,
+  verifySignature,
+  verifySignatureReturningMetadata,
+  verifySignaturesThreshold,
+} from './signature';
 export {
   type SskrSpec,
   type SskrSplitOptions,
