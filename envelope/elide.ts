@@ -27,7 +27,7 @@ function obscure(env: Envelope, action: ObscureAction): Envelope {
 /** A set of digests: `Envelope`s, raw 32-byte digests, or lowercase hex strings. */
 export type DigestTarget = Iterable<Envelope | Uint8Array | string>;
 
-function toHexSet(target: DigestTarget): ReadonlySet<string> {
+export function toHexSet(target: DigestTarget): ReadonlySet<string> {
   const set = new Set<string>();
   for (const t of target) {
     if (t instanceof Envelope) set.add(t.digestHex);

@@ -256,3 +256,71 @@ export class SignatureVerificationError extends EnvelopeError {
     super('Signature verification failed.', { details });
   }
 }
+
+/** A scanned UR part that does not decode: bad Bytewords or CRC-32, bad fountain CBOR or header. */
+export class CorruptUrPartError extends EnvelopeError {
+  override readonly name = 'CorruptUrPartError';
+  constructor(details: string, cause?: unknown) {
+    super('This QR code part could not be read correctly. Scan it again.', { details, cause });
+  }
+}
+
+/** A well-formed UR part from another message than the parts received before it. */
+export class ForeignUrPartError extends EnvelopeError {
+  override readonly name = 'ForeignUrPartError';
+  constructor(cause?: unknown) {
+    super('This QR code belongs to a different message than the codes scanned before it.', {
+      cause,
+    });
+  }
+}
+
+/** UR parts that end before the message is complete. */
+export class IncompleteUrError extends EnvelopeError {
+  override readonly name = 'IncompleteUrError';
+  /** Fraction of fragments recovered, 0…1. */
+  readonly progress: number;
+  constructor(progress: number) {
+    super('Not enough QR code parts to rebuild the message.', {
+      details: `${Math.round(progress * 100)}% of the fragments recovered`,
+    });
+    this.progress = progress;
+  }
+}
+
+/* ---- vault.ts: the errors a popup shows (each keeps the low-level error as `cause`) ---------- */
+
+/** The password does not open the sealed key share. */
+export class VaultPasswordError extends EnvelopeError {
+  override readonly name = 'VaultPasswordError';
+  constructor(cause?: unknown) {
+    super('That password is not correct.', { cause });
+  }
+}
+
+/** Bytes that are not an intact sealed CKM key share (damaged, truncated, or another file). */
+export class VaultCorruptError extends EnvelopeError {
+  override readonly name = 'VaultCorruptError';
+  constructor(details: string, cause?: unknown) {
+    super('This backup is damaged or is not a CKM Wallet key share.', { details, cause });
+  }
+}
+
+/** Backup shares that come from different splits (another backup, or another split of it). */
+export class VaultShareMismatchError extends EnvelopeError {
+  override readonly name = 'VaultShareMismatchError';
+  constructor(details: string, cause?: unknown) {
+    super('These backup shares do not belong to the same backup.', { details, cause });
+  }
+}
+
+/** Too few backup shares to rebuild the backup. */
+export class VaultNotEnoughSharesError extends EnvelopeError {
+  override readonly name = 'VaultNotEnoughSharesError';
+  constructor(details: string, cause?: unknown) {
+    super('Not enough backup shares yet: add more shares to recover the backup.', {
+      details,
+      cause,
+    });
+  }
+}

@@ -172,6 +172,7 @@ const TAG_URI = 32n;
 const TAG_SSKR_SHARE = 40309n;
 const TAG_SEALED_MESSAGE = 40019n;
 const TAG_ENCRYPTED_KEY = 40027n;
+const TAG_SALT = 40018n;
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -180,7 +181,7 @@ function hex(bytes: Uint8Array): string {
 /**
  * A one-line summary of a leaf's CBOR, as the reference's envelope summary: text quoted as is,
  * byte strings as `Bytes(n)`, and a few registered tags by name (`ARID(…)`, `Digest(…)`, `UUID(…)`,
- * `URI(…)`, `Signature(…)`, `SealedMessage`, `EncryptedKey(…)`); any other tag as `tag(content)`.
+ * `URI(…)`, `Signature(…)`, `SealedMessage`, `EncryptedKey(…)`, `Salt`); any other tag as `tag(content)`.
  */
 export function summarizeCbor(item: Cbor): string {
   switch (item.type) {
@@ -215,6 +216,7 @@ function summarizeTagged(tag: bigint, content: Cbor): string {
   }
   if (tag === TAG_URI && content.type === MAJOR.text) return `URI(${content.value})`;
   if (tag === TAG_SSKR_SHARE && bytes !== undefined) return 'SSKRShare';
+  if (tag === TAG_SALT && bytes !== undefined) return 'Salt';
   if (tag === BigInt(TAG_KNOWN_VALUE) && content.type === MAJOR.unsigned) {
     return `'${knownValueName(BigInt(content.value))}'`;
   }

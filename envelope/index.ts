@@ -1,7 +1,8 @@
 /**
  * Gordian Envelope for the CKM wallet (issue #4): dCBOR, the envelope core, elision, encryption,
- * compression, the SSKR, password and recipient permits, signatures, envelope notation and
- * single-part UR. See `README.md` for what is built and what is not.
+ * compression, the SSKR, password and recipient permits, signatures, salt, inclusion proofs,
+ * envelope notation, single- and multipart UR, QR SVGs, and the wallet's vault (`vault.ts`). See
+ * `README.md` for what is built and what is not.
  * @module
  */
 
@@ -72,6 +73,13 @@ export {
   TAG_KNOWN_VALUE,
 } from './knownValues';
 export {
+  confirmContainsSet,
+  confirmContainsTarget,
+  proofContainsSet,
+  proofContainsTarget,
+} from './proof';
+export { urPartQrModules, urPartToQrSvg } from './qr';
+export {
   addRecipient,
   agreementPrivateKeyFromSeed,
   agreementPublicKey,
@@ -86,6 +94,14 @@ export {
   TAG_SYMMETRIC_KEY,
   TAG_X25519_PUBLIC_KEY,
 } from './recipient';
+export {
+  addSalt,
+  addSaltInRange,
+  addSaltInstance,
+  addSaltWithLength,
+  MIN_SALT_LENGTH,
+  type SaltOptions,
+} from './salt';
 export {
   ARGON2ID_PARAMS,
   addSecret,
@@ -129,4 +145,28 @@ export {
   sskrSplit,
   TAG_SSKR_SHARE,
 } from './sskr';
-export { envelopeFromUr, envelopeToUr } from './ur';
+export {
+  DEFAULT_MAX_FRAGMENT_LENGTH,
+  EnvelopeUrDecoder,
+  EnvelopeUrEncoder,
+  envelopeFromUr,
+  envelopeFromUrParts,
+  envelopeToUr,
+  envelopeToUrParts,
+  type UrProgress,
+} from './ur';
+export {
+  type BackupKit,
+  exportBackupKit,
+  FORMAT_VERSION_PREDICATE,
+  joinBackup,
+  KEY_SHARE_TYPE,
+  MAX_SHARE_BYTES,
+  openShare,
+  openShareWithKey,
+  resealShare,
+  type SealOptions,
+  sealShare,
+  splitBackup,
+  VAULT_FORMAT_VERSION,
+} from './vault';

@@ -5,6 +5,8 @@ import { dcborMap } from '../../envelope/dcbor';
 import { BytewordsError } from '../../envelope/errors';
 import {
   addRecipient,
+  addSalt,
+  addSaltWithLength,
   agreementPrivateKeyFromSeed,
   agreementPublicKey,
   type CborInput,
@@ -54,7 +56,6 @@ const file = readSharedVectors<{ count: number; vectors: Vector[] }>('bc-envelop
 
 /** Recipe kinds not implemented yet, with the reason. */
 const SKIP_REASONS: Record<string, string> = {
-  salt: 'salt: not built yet (needs the reference fake RNG)',
   attach: 'attachments: not built yet',
   type: "type ('isA') helper: not built yet",
   position: 'position helper: not built yet',
@@ -64,7 +65,6 @@ const SKIP_REASONS: Record<string, string> = {
 
 /** The asserted skip table: reason key → number of vectors. */
 const EXPECTED_SKIPS: Record<string, number> = {
-  salt: 7,
   attach: 2,
   type: 2,
   position: 2,
@@ -224,6 +224,15 @@ function build(r: Recipe): Envelope {
       expect(unlock(locked, secret).isIdenticalTo(base)).toBe(true);
       expect(() => unlock(locked, 'not the password')).toThrow(WrongPasswordError);
       return locked;
+    }
+    case 'salt': {
+      // The reference's fake RNG: xoshiro256** from the four words, one draw per salt byte.
+      const base = build(r.e as Recipe);
+      const seed = (r.rng as string[]).map(BigInt) as [bigint, bigint, bigint, bigint];
+      const testRng = new SeededRng(seed);
+      return typeof r.len === 'number'
+        ? addSaltWithLength(base, r.len, { testRng })
+        : addSalt(base, { testRng });
     }
     case 'decode':
       return decodeEnvelope(hexToBytes(r.hex as string));
