@@ -16,14 +16,20 @@ import {
 } from '../../envelope/dcbor';
 import {
   BytewordsError,
+  compress,
   DcborDecodeError,
   DigestMismatchError,
   DuplicateAssertionError,
   decodeEnvelope,
+  decompress,
+  decrypt,
+  decryptSubject,
   Envelope,
   EnvelopeError,
   elideRemoving,
   elideRevealing,
+  encrypt,
+  encryptSubject,
   envelopeFromUr,
   envelopeToUr,
   format,
@@ -295,6 +301,24 @@ const { envelope: arbEnvelope } = fc.letrec<{ envelope: Envelope }>((tie) => ({
 }));
 
 describe('properties (fast-check)', () => {
+  it('decrypt(encrypt(e)) and decompress(compress(e)) keep the digest and the bytes, through the wire too', () => {
+    fc.assert(
+      fc.property(arbEnvelope, fc.uint8Array({ minLength: 32, maxLength: 32 }), (e, key) => {
+        const sealed = decodeEnvelope(encrypt(e, key).toBytes());
+        expect(bytesToHex(decrypt(sealed, key).toBytes())).toBe(bytesToHex(e.toBytes()));
+        const subjectSealed = decodeEnvelope(encryptSubject(e, key).toBytes());
+        expect(subjectSealed.digestHex).toBe(e.digestHex);
+        expect(bytesToHex(decryptSubject(subjectSealed, key).toBytes())).toBe(
+          bytesToHex(e.toBytes()),
+        );
+        const packed = decodeEnvelope(compress(e).toBytes());
+        expect(packed.digestHex).toBe(e.digestHex);
+        expect(bytesToHex(decompress(packed).toBytes())).toBe(bytesToHex(e.toBytes()));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('decode(encode(e)) is identical to e', () => {
     fc.assert(
       fc.property(arbEnvelope, (e) => {
