@@ -2,7 +2,7 @@ import { numberToBytesBE } from '@noble/curves/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mod, N, scalarToBytes } from '../../tss/curve';
-import { TssError, type TssErrorCode, type TssErrorKind } from '../../tss/errors';
+import type { TssErrorCode } from '../../tss/errors';
 import { oracle, oracleScalars, u32 } from '../../tss/hash';
 import type { OteMessage } from '../../tss/ot/extension';
 import { ELL, OT_WIDTH, RHO, SCALAR_BYTES, XI } from '../../tss/params';
@@ -17,33 +17,13 @@ import {
   voleBobFinish,
   voleBobStart,
 } from '../../tss/vole';
+import { expectTssFailure as expectTssError, flip } from './support/errors';
 import { type DealtOtSetups, dealOtSetups, naiveOte } from './support/ot';
 import { seededRng } from './support/rng';
 
-/** bytes[index] ^= mask. */
-const flip = (bytes: Uint8Array, index: number, mask: number) => {
-  bytes[index] = (bytes[index] as number) ^ mask;
-};
 const ALICE = 1;
 const BOB = 3;
 const sid = new Uint8Array(32).fill(0x33);
-
-function expectTssError(
-  run: () => unknown,
-  code: TssErrorCode,
-  kind: TssErrorKind,
-  culprit: number | undefined,
-): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TssError);
-  const { code: c, kind: k, culprit: p } = caught as TssError;
-  expect({ code: c, kind: k, culprit: p }).toEqual({ code, kind, culprit });
-}
 
 const scalarAt = (bytes: Uint8Array, index: number) =>
   bytes.subarray(index * SCALAR_BYTES, (index + 1) * SCALAR_BYTES);

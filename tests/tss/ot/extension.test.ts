@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TssError, type TssErrorCode, type TssErrorKind } from '../../../tss/errors';
+import type { TssErrorCode } from '../../../tss/errors';
 import { drawsToScalars } from '../../../tss/hash';
 import {
   OTE_DRAW_BYTES,
@@ -13,32 +13,12 @@ import {
 } from '../../../tss/ot/extension';
 import { LAMBDA_C, OT_WIDTH, XI } from '../../../tss/params';
 import { randomBits } from '../../../tss/rng';
+import { expectTssFailure as expectTssError, flip } from '../support/errors';
 import { dealOtSetups, naiveOte } from '../support/ot';
 import { seededRng } from '../support/rng';
 
-/** bytes[index] ^= mask. */
-const flip = (bytes: Uint8Array, index: number, mask: number) => {
-  bytes[index] = (bytes[index] as number) ^ mask;
-};
 const RECEIVER = 2;
 const sid = new Uint8Array(32).fill(0x5a);
-
-function expectTssError(
-  run: () => unknown,
-  code: TssErrorCode,
-  kind: TssErrorKind,
-  culprit: number | undefined,
-): void {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(TssError);
-  const { code: c, kind: k, culprit: p } = caught as TssError;
-  expect({ code: c, kind: k, culprit: p }).toEqual({ code, kind, culprit });
-}
 
 const clone = (m: OteMessage): OteMessage => ({
   u: m.u.slice(),

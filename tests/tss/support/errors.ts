@@ -25,3 +25,19 @@ export function expectTssError(
   expect(error.culprit).toBe(culprit);
   return error;
 }
+
+/** Asserts `fn` throws a `TssError` with exactly this code, kind and culprit. */
+export function expectTssFailure(
+  fn: () => unknown,
+  code: TssError['code'],
+  kind: TssError['kind'],
+  culprit: number | undefined,
+): void {
+  const { code: c, kind: k, culprit: p } = tssErrorOf(fn);
+  expect({ code: c, kind: k, culprit: p }).toEqual({ code, kind, culprit });
+}
+
+/** bytes[index] ^= mask, in place (for tamper tests). */
+export function flip(bytes: Uint8Array, index: number, mask: number): void {
+  bytes[index] = (bytes[index] as number) ^ mask;
+}
