@@ -43,32 +43,16 @@ export type ReshareParameters = {
   readonly context: Uint8Array;
 } & ({ readonly share: KeyShare } | { readonly self: number; readonly key: ResharePublic });
 
-/** Re-share: for a survivor pass its `share`; for a newcomer its `self` index and the public `key`. */
-export function reshareConfig(parameters: ReshareParameters): DkgConfig {
-  const { parties, threshold, survivors, context } = parameters;
-  if ('share' in parameters) {
-    const { share } = parameters;
-    if (!survivors.includes(share.self))
-      throw new TssError(
-        'InvalidParameters',
-        'a party with an old share must be listed as a survivor',
-      );
-    return {
-      parties,
-      threshold,
-      self: share.self,
-      context,
-      mode: {
-        kind: 'reshare',
-        publicKey: share.publicKey,
-        survivors,
-        oldPublicShares: share.publicShares,
-        chainCode: share.chainCode,
-        oldSecretShare: share.secretShare,
-      },
-    };
-  }
-  const { self, key } = parameters;
+/** The DKG configuration of a re-share of `key`; survivors bring `oldSecretShare`. */
+function reshareMode(
+  parties: readonly number[],
+  threshold: number,
+  self: number,
+  context: Uint8Array,
+  survivors: readonly number[],
+  key: ResharePublic,
+  oldSecretShare?: bigint,
+): DkgConfig {
   return {
     parties,
     threshold,
@@ -80,8 +64,29 @@ export function reshareConfig(parameters: ReshareParameters): DkgConfig {
       survivors,
       oldPublicShares: key.oldPublicShares,
       chainCode: key.chainCode,
+      ...(oldSecretShare === undefined ? {} : { oldSecretShare }),
     },
   };
+}
+
+/** Re-share: for a survivor pass its `share`; for a newcomer its `self` index and the public `key`. */
+export function reshareConfig(parameters: ReshareParameters): DkgConfig {
+  const { parties, threshold, survivors, context } = parameters;
+  if ('share' in parameters) {
+    const { share } = parameters;
+    if (!survivors.includes(share.self))
+      throw new TssError(
+        'InvalidParameters',
+        'a party with an old share must be listed as a survivor',
+      );
+    const key = {
+      publicKey: share.publicKey,
+      oldPublicShares: share.publicShares,
+      chainCode: share.chainCode,
+    };
+    return reshareMode(parties, threshold, share.self, context, survivors, key, share.secretShare);
+  }
+  return reshareMode(parties, threshold, parameters.self, context, survivors, parameters.key);
 }
 
 /** What a party received from the trusted dealer of a LEGACY import (`tss/import.ts`). */
@@ -113,18 +118,6 @@ export function dealerImportConfig(parameters: DealerImportParameters): DkgConfi
       'the dealer’s share is not on its committed polynomial',
     );
   const oldPublicShares = new Map(parties.map((p) => [p, evaluateCommitment(commitments, p)]));
-  return {
-    parties,
-    threshold,
-    self,
-    context,
-    mode: {
-      kind: 'reshare',
-      publicKey: commitments[0] as Point,
-      survivors: parties,
-      oldPublicShares,
-      chainCode,
-      oldSecretShare: dealerShare,
-    },
-  };
+  const key = { publicKey: commitments[0] as Point, oldPublicShares, chainCode };
+  return reshareMode(parties, threshold, self, context, parties, key, dealerShare);
 }
