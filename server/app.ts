@@ -1,10 +1,35 @@
 /**
- * The CKM server's HTTP surface (Hono). Until the server issue lands (issue 5: enrollment, DKG,
- * sign, refresh, re-share, recovery, metrics), it answers only `GET /health`.
+ * The CKM server's HTTP surface (Hono), documented in docs/server-api.md. Operator routes:
+ * `GET /health` (JSON), `GET /metrics` (Prometheus text), `GET /.well-known/ckm` (the signed
+ * identity document). Wallet routes under `/v1` speak CBOR (ckm/api.ts) and are signed by the
+ * wallet's device key: the signature, clock skew and the shared replay cache are checked here,
+ * then ckm/server/service.ts does the work.
+ *
+ * Limits, in order: body size (before reading), requests per minute per client address, then per
+ * wallet, open sessions per wallet (in the service). Every refusal is a 4xx with a CBOR error
+ * body `{code, message}`; a 5xx means a bug or an unavailable database, never bad input.
  * @module
  */
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { cors } from 'hono/cors';
+import {
+  CBOR_CONTENT_TYPE,
+  isSessionId,
+  PATHS,
+  parseEnrollRequest,
+  parseOpenSession,
+  parseStepInput,
+  WIRE,
+} from '../ckm/api';
+import { decodeWire, encodeWire } from '../ckm/codec';
+import { CkmError, type CkmErrorCode } from '../ckm/errors';
+import type { SignedIdentityDocument } from '../ckm/identity';
+import { readRequestWallet, verifyRequest } from '../ckm/request-auth';
+import type { CkmServerService } from '../ckm/server/service';
+import type { ServerStore } from '../ckm/server/store';
+import { isWalletId } from '../ckm/wallet';
+import { RateLimiter } from './limits';
+import { Metrics } from './metrics';
 
 export type ServerInfo = {
   /** Operator-chosen name shown to users, e.g. "server-a". */
@@ -19,11 +44,90 @@ export type HealthResponse = {
   version: string;
 };
 
-export function createApp(info: ServerInfo): Hono {
+/** What the wallet routes need; without it the server answers only the operator routes. */
+export type CkmRoutes = {
+  readonly service: CkmServerService;
+  readonly store: Pick<ServerStore, 'getWallet' | 'rememberNonce'>;
+  readonly document: SignedIdentityDocument;
+  readonly limits: {
+    readonly maxBodyBytes: number;
+    readonly requestsPerMinute: number;
+    readonly clockSkewMs: number;
+  };
+  /** True once the server is stopping: no new sessions, running ones may finish. */
+  readonly draining?: () => boolean;
+  readonly now?: () => number;
+  readonly logger?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+};
+
+const STATUS: Record<CkmErrorCode, number> = {
+  MalformedMessage: 400,
+  TooLarge: 413,
+  UnsupportedVersion: 400,
+  BadSignature: 400,
+  DecryptionFailed: 400,
+  WrongSession: 400,
+  WrongSender: 400,
+  WrongRecipient: 400,
+  Replayed: 401,
+  MissingMessage: 400,
+  IdentityChanged: 400,
+  InvalidIdentity: 400,
+  Unauthorized: 401,
+  ClockSkew: 401,
+  RateLimited: 429,
+  InvalidPayload: 400,
+  BareHashRefused: 400,
+  ChainIdMismatch: 400,
+  PolicyRefused: 403,
+  NotFound: 404,
+  Conflict: 409,
+  SessionExpired: 410,
+  Timeout: 504,
+  Cancelled: 400,
+  ServerUnavailable: 503,
+  ServerError: 500,
+  ProtocolAborted: 422,
+  InvalidParameters: 400,
+  Storage: 500,
+};
+
+export function createApp(info: ServerInfo, ckm?: CkmRoutes): Hono {
   const app = new Hono();
+  const metrics = new Metrics();
   // The extension calls servers from its own origin (chrome-extension://…), so every route
   // must answer CORS; credentials are never cookies, so no origin is special.
-  app.use('*', cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'] }));
+  app.use(
+    '*',
+    cors({
+      origin: '*',
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: [
+        'content-type',
+        'accept',
+        'ckm-wallet',
+        'ckm-timestamp',
+        'ckm-nonce',
+        'ckm-signature',
+      ],
+      exposeHeaders: ['retry-after'],
+    }),
+  );
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    await next();
+    const route = c.req.routePath || 'unknown';
+    metrics.increment('ckm_http_requests_total', 'HTTP requests by route and status.', {
+      route,
+      status: String(c.res.status),
+    });
+    metrics.observeMs(
+      'ckm_http_request_duration_ms',
+      'HTTP request latency.',
+      { route },
+      performance.now() - start,
+    );
+  });
   app.get('/health', (c) =>
     c.json({
       status: 'ok',
@@ -32,10 +136,206 @@ export function createApp(info: ServerInfo): Hono {
       version: info.version,
     } satisfies HealthResponse),
   );
+  app.get(PATHS.metrics, (c) =>
+    c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
+  );
+  if (ckm) mountWalletRoutes(app, ckm, metrics);
   app.notFound((c) => c.json({ error: 'not_found', message: 'No such endpoint.' }, 404));
   app.onError((error, c) => {
-    console.error('ckm-server: internal error', error);
-    return c.json({ error: 'internal', message: 'Internal server error.' }, 500);
+    if (error instanceof CkmError) return errorResponse(c, error);
+    ckm?.logger?.error({ err: { name: error.name, message: error.message } }, 'internal error');
+    if (!ckm) console.error('ckm-server: internal error', error);
+    return cborResponse(c, 500, WIRE.error, {
+      code: 'ServerError',
+      message: 'Internal server error.',
+    });
   });
   return app;
+}
+
+function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
+  const now = ckm.now ?? Date.now;
+  const perAddress = new RateLimiter(ckm.limits.requestsPerMinute * 4, now);
+  const perWallet = new RateLimiter(ckm.limits.requestsPerMinute, now);
+
+  app.get(PATHS.identity, (c) => cborResponse(c, 200, WIRE.identity, ckm.document));
+
+  /** Body (size-limited before reading), rate limits, signature, replay cache. */
+  async function authenticated(
+    c: Context,
+    enrollment?: { walletId: string; deviceSigningKey: Uint8Array },
+  ): Promise<{ walletId: string; body: Uint8Array }> {
+    const body = await readBody(c, ckm.limits.maxBodyBytes);
+    const headers = (name: string) => c.req.header(name);
+    let walletId: string;
+    let key: Uint8Array;
+    if (enrollment) {
+      walletId = enrollment.walletId;
+      key = enrollment.deviceSigningKey;
+      if (readRequestWallet(headers) !== walletId)
+        throw new CkmError('Unauthorized', 'the request is not signed for this wallet');
+    } else {
+      walletId = readRequestWallet(headers);
+      const pathWallet = c.req.param('walletId');
+      if (pathWallet !== undefined && pathWallet !== walletId)
+        throw new CkmError('Unauthorized', 'the request is not signed for this wallet');
+      limit(perWallet, walletId);
+      const wallet = await ckm.store.getWallet(walletId);
+      if (!wallet) throw new CkmError('Unauthorized', 'unknown wallet or device');
+      key = wallet.deviceSigningKey;
+    }
+    const verified = verifyRequest({
+      method: c.req.method,
+      path: new URL(c.req.url).pathname + new URL(c.req.url).search,
+      body,
+      headers,
+      deviceSigningKey: key,
+      now: now(),
+      skewMs: ckm.limits.clockSkewMs,
+    });
+    const fresh = await ckm.store.rememberNonce(
+      `request/${walletId}`,
+      verified.nonce,
+      verified.timestamp + ckm.limits.clockSkewMs + 60_000,
+    );
+    if (!fresh) throw new CkmError('Replayed', 'this request was already received');
+    return { walletId, body };
+  }
+
+  function limit(limiter: RateLimiter, key: string): void {
+    const decision = limiter.take(key);
+    if (!decision.allowed)
+      throw Object.assign(new CkmError('RateLimited', 'too many requests; try again later'), {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      });
+  }
+
+  app.use('/v1/*', async (c, next) => {
+    limit(perAddress, clientAddress(c));
+    await next();
+  });
+
+  // Path parameters are checked once here, so handlers see only well-formed ids.
+  app.use('/v1/wallets/:walletId/*', async (c, next) => {
+    if (!isWalletId(c.req.param('walletId'))) throw new CkmError('NotFound', 'no such wallet');
+    await next();
+  });
+
+  app.post(PATHS.enroll, async (c) => {
+    const raw = await readBody(c, ckm.limits.maxBodyBytes);
+    const request = parseEnrollRequest(decodeWire(raw, WIRE.enroll, ckm.limits.maxBodyBytes));
+    const device = request.config.parties[0];
+    if (!device) throw new CkmError('MalformedMessage', '"config.parties" has no device');
+    await authenticated(c, {
+      walletId: request.config.walletId,
+      deviceSigningKey: device.identity.signingKey,
+    });
+    const result = await ckm.service.enroll(request);
+    return cborResponse(c, 200, WIRE.enrolled, result);
+  });
+
+  app.get('/v1/wallets/:walletId', async (c) => {
+    const { walletId } = await authenticated(c);
+    return cborResponse(c, 200, WIRE.status, await ckm.service.status(walletId));
+  });
+
+  app.post('/v1/wallets/:walletId/sessions', async (c) => {
+    const { walletId, body } = await authenticated(c);
+    if (ckm.draining?.())
+      throw new CkmError('ServerUnavailable', 'the server is stopping; use another server');
+    const request = parseOpenSession(decodeWire(body, WIRE.open, ckm.limits.maxBodyBytes));
+    const response = await ckm.service.open(walletId, request);
+    metrics.increment('ckm_sessions_opened_total', 'Sessions opened, by kind.', {
+      kind: request.kind,
+    });
+    return cborResponse(c, 200, WIRE.step, response);
+  });
+
+  app.post('/v1/wallets/:walletId/sessions/:sessionId/steps/:step', async (c) => {
+    const { walletId, body } = await authenticated(c);
+    const step = Number(c.req.param('step'));
+    const sessionId = c.req.param('sessionId');
+    if (!isSessionId(sessionId)) throw new CkmError('NotFound', 'no such session');
+    const inbound = parseStepInput(decodeWire(body, WIRE.input, ckm.limits.maxBodyBytes));
+    const response = await ckm.service.step(walletId, sessionId, step, inbound);
+    if (response.result)
+      metrics.increment('ckm_sessions_finished_total', 'Sessions finished, by result.', {
+        result: response.result.kind,
+      });
+    return cborResponse(c, 200, WIRE.step, response);
+  });
+
+  app.post('/v1/wallets/:walletId/keys/:version/commit', async (c) => {
+    const { walletId, body } = await authenticated(c);
+    const version = Number(c.req.param('version'));
+    if (!Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1)
+      throw new CkmError('NotFound', 'no such key version');
+    decodeWire(body, WIRE.commit, 1024);
+    return cborResponse(c, 200, WIRE.committed, await ckm.service.commit(walletId, version));
+  });
+}
+
+const bodies = new WeakMap<Request, Promise<Uint8Array>>();
+
+/** The body, read once per request (later calls get the same bytes). */
+function readBody(c: Context, limit: number): Promise<Uint8Array> {
+  let body = bodies.get(c.req.raw);
+  if (!body) {
+    body = readBodyOnce(c, limit);
+    bodies.set(c.req.raw, body);
+  }
+  return body;
+}
+
+/** Reads the body, refusing more than `limit` bytes without buffering them. */
+async function readBodyOnce(c: Context, limit: number): Promise<Uint8Array> {
+  const declared = c.req.header('content-length');
+  if (declared !== undefined && (!/^\d{1,12}$/.test(declared) || Number(declared) > limit))
+    throw new CkmError('TooLarge', `the body exceeds ${limit} bytes`);
+  const stream = c.req.raw.body;
+  if (!stream) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel();
+      throw new CkmError('TooLarge', `the body exceeds ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+function clientAddress(c: Context): string {
+  // @hono/node-server exposes the socket as env.incoming; behind a proxy, operators rate-limit there.
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)
+    ?.incoming;
+  return incoming?.socket?.remoteAddress ?? 'local';
+}
+
+function cborResponse(c: Context, status: number, type: string, body: unknown): Response {
+  return c.body(encodeWire(type, body) as Uint8Array<ArrayBuffer>, status as 200, {
+    'content-type': CBOR_CONTENT_TYPE,
+  });
+}
+
+function errorResponse(c: Context, error: CkmError): Response {
+  const status = STATUS[error.code] ?? 500;
+  const retry = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+  if (retry !== undefined) c.header('retry-after', String(retry));
+  return cborResponse(c, status, WIRE.error, {
+    code: error.code,
+    message: error.shortMessage,
+    ...(error.culprit === undefined ? {} : { culprit: error.culprit }),
+  });
 }

@@ -1,72 +1,126 @@
 /**
- * The CKM server command line:
- *   node --import tsx server/main.ts --port 7101 --data-dir .ckm/server-a [--host 127.0.0.1] [--name server-a]
- * Stops cleanly on SIGINT or SIGTERM.
+ * The CKM server command line (`ckm-server`, or `npm run server --`). See `--help`.
+ * Stops on SIGINT or SIGTERM: no new sessions, running requests finish (up to a grace period).
  * @module
  */
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
-import { createApp } from './app';
+import { CkmError } from '../ckm/errors';
 import { DataDirInUseError, lockDataDir } from './data-dir';
+import { startServer } from './start';
 
-const VERSION = '0.1.0';
+const HELP = `ckm-server — a CKM co-signing server (DKLs23 threshold ECDSA)
+
+Usage:
+  ckm-server --port 7101 --data .ckm/server-a [options]
+
+Options:
+  --port N              TCP port (required)
+  --host ADDR           address to listen on (default 127.0.0.1)
+  --data DIR            data folder: embedded database (PGlite) and the development key file
+  --database-url URL    use PostgreSQL instead of the embedded database (several instances may share it)
+  --kek-file FILE       the key-encryption key (32 bytes, hex or raw; mode 0600). Or set CKM_KEK (64 hex).
+                        Without either, a development key is created in <data>/kek.
+  --name NAME           the name shown to users (default ckm-server-<port>)
+  --log-level LEVEL     fatal|error|warn|info|debug (default info)
+  --help                this text
+`;
 
 function fail(message: string): never {
-  console.error(`ckm-server: ${message}`);
+  process.stderr.write(`ckm-server: ${message}\n`);
   process.exit(1);
 }
 
-const { values } = parseArgs({
-  options: {
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string' },
-    'data-dir': { type: 'string' },
-    name: { type: 'string' },
-  },
-  strict: true,
-});
+let values: Record<string, string | boolean | undefined>;
+try {
+  ({ values } = parseArgs({
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'database-url': { type: 'string' },
+      'kek-file': { type: 'string' },
+      name: { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  }));
+} catch (error) {
+  fail(`${(error as Error).message}\n\n${HELP}`);
+}
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
 
+const host = String(values.host);
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 1 || port > 65535)
   fail('--port expected an integer in 1..65535');
-const dataDir = values['data-dir'];
-if (!dataDir) fail('--data-dir is required (a folder that holds this server’s state)');
-const name = values.name ?? `ckm-server-${port}`;
+const dataDir = (values.data ?? values['data-dir']) as string | undefined;
+const databaseUrl = values['database-url'] as string | undefined;
+if (!dataDir && !databaseUrl)
+  fail('--data DIR (embedded database) or --database-url URL (PostgreSQL) is required');
+const name = (values.name as string | undefined) ?? `ckm-server-${port}`;
 
-let lock: ReturnType<typeof lockDataDir>;
-try {
-  lock = lockDataDir(dataDir);
-} catch (error) {
-  fail(error instanceof DataDirInUseError ? error.message : `cannot use ${dataDir}: ${error}`);
+let lock: ReturnType<typeof lockDataDir> | undefined;
+if (dataDir && !databaseUrl) {
+  try {
+    lock = lockDataDir(dataDir);
+  } catch (error) {
+    fail(error instanceof DataDirInUseError ? error.message : `cannot use ${dataDir}: ${error}`);
+  }
 }
 
-const server = serve(
-  { fetch: createApp({ name, version: VERSION }).fetch, hostname: values.host, port },
-  (address) => console.log(`ckm-server ${name} listening on http://${values.host}:${address.port}`),
-);
+let running: Awaited<ReturnType<typeof startServer>>;
+try {
+  running = await startServer({
+    name,
+    ...(dataDir ? { dataDir } : {}),
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(values['kek-file'] ? { kekFile: values['kek-file'] as string } : {}),
+    logLevel: String(values['log-level']),
+  });
+} catch (error) {
+  lock?.release();
+  fail(error instanceof CkmError ? error.shortMessage : (error as Error).message);
+}
+
+const server = serve({ fetch: running.app.fetch, hostname: host, port }, (address) => {
+  running.logger.info(
+    { name, host, port: address.port, storage: running.storageKind },
+    'listening',
+  );
+  // The stack runner waits for this line.
+  process.stdout.write(`ckm-server ${name} listening on http://${host}:${address.port}\n`);
+});
 server.on('error', (error: NodeJS.ErrnoException) => {
-  lock.release();
+  lock?.release();
   fail(
     error.code === 'EADDRINUSE'
-      ? `port ${port} on ${values.host} is already in use`
-      : `cannot listen on ${values.host}:${port}: ${error.message}`,
+      ? `port ${port} on ${host} is already in use`
+      : `cannot listen on ${host}:${port}: ${error.message}`,
   );
 });
 
 let stopping = false;
+const GRACE_MS = 10_000;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
-  console.log(`ckm-server ${name}: ${signal}, stopping`);
-  server.close(() => {
-    lock.release();
+  running.logger.info({ signal }, 'stopping: no new sessions, finishing running requests');
+  running.drain();
+  const exit = async () => {
+    await running.close();
+    lock?.release();
     process.exit(0);
-  });
-  // Keep-alive connections would hold close() open; do not wait for them forever.
-  setTimeout(() => {
-    lock.release();
-    process.exit(0);
-  }, 2000).unref();
+  };
+  server.close(() => void exit());
+  // Idle keep-alive connections would hold close() open.
+  (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+  setTimeout(() => void exit(), GRACE_MS).unref();
 };
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));

@@ -46,6 +46,12 @@ export type {
   ThresholdSignature,
 } from './sign/types';
 export {
+  decodeRoundState,
+  encodeRoundState,
+  MAX_ROUND_STATE_BYTES,
+  type RoundState,
+} from './state-codec';
+export {
   decodeKeyShare,
   decodeMessage,
   encodeKeyShare,

@@ -17,3 +17,8 @@ export function consume<S extends { readonly phase: string }>(state: S, expected
   spent.add(state);
   return state;
 }
+
+/** Whether `state` was consumed by a step (its secrets may already be wiped). */
+export function isSpent(state: object): boolean {
+  return spent.has(state);
+}

@@ -1,0 +1,312 @@
+/**
+ * The CKM server's HTTP API as both sides see it: paths, the wire type of every body, and strict
+ * parsers for what each side receives. Bodies are `ckm/codec.ts` wire messages
+ * (`application/cbor`); `/health` and `/metrics` are for operators and speak JSON / Prometheus
+ * text. Every `/v1` request is signed by the wallet's device key (`ckm/request-auth.ts`); the
+ * enrollment request is signed by the key it enrolls. docs/server-api.md documents the same.
+ * @module
+ */
+import type { SealedMessage } from './channel';
+import { CkmError, type CkmErrorCode } from './errors';
+import { parseSealedList } from './session/messages';
+import { isWalletId, parseWalletConfig, type WalletConfig } from './wallet';
+
+export const CBOR_CONTENT_TYPE = 'application/cbor';
+
+/** The most sealed messages one step can carry: every message type from 15 peers, twice over. */
+export const MAX_STEP_MESSAGES = 64;
+
+export const PATHS = {
+  identity: '/.well-known/ckm',
+  health: '/health',
+  metrics: '/metrics',
+  enroll: '/v1/wallets',
+  wallet: (walletId: string) => `/v1/wallets/${walletId}`,
+  sessions: (walletId: string) => `/v1/wallets/${walletId}/sessions`,
+  step: (walletId: string, sessionId: string, step: number) =>
+    `/v1/wallets/${walletId}/sessions/${sessionId}/steps/${step}`,
+  commit: (walletId: string, version: number) => `/v1/wallets/${walletId}/keys/${version}/commit`,
+} as const;
+
+/** Wire types of the bodies (the `type` of `encodeWire`). */
+export const WIRE = {
+  identity: 'ckm.identity',
+  enroll: 'ckm.enroll',
+  enrolled: 'ckm.enrolled',
+  open: 'ckm.session.open',
+  input: 'ckm.session.input',
+  step: 'ckm.session.step',
+  commit: 'ckm.key.commit',
+  committed: 'ckm.key.committed',
+  status: 'ckm.wallet.status',
+  error: 'ckm.error',
+} as const;
+
+export const SESSION_KINDS = ['dkg', 'refresh', 'sign'] as const;
+export type SessionKind = (typeof SESSION_KINDS)[number];
+
+export type EnrollRequest = { readonly config: WalletConfig; readonly self: number };
+
+export type OpenSessionRequest =
+  | { readonly sessionId: string; readonly kind: 'dkg'; readonly version: number }
+  | {
+      readonly sessionId: string;
+      readonly kind: 'refresh';
+      readonly fromVersion: number;
+      readonly version: number;
+    }
+  | {
+      readonly sessionId: string;
+      readonly kind: 'sign';
+      readonly version: number;
+      readonly signers: readonly number[];
+      readonly path: readonly number[];
+      readonly payload: unknown;
+      readonly clientNonce: Uint8Array;
+    };
+
+export type StepResult =
+  | { readonly kind: 'key'; readonly version: number; readonly publicKey: Uint8Array }
+  | {
+      readonly kind: 'signature';
+      readonly r: Uint8Array;
+      readonly s: Uint8Array;
+      readonly recovery: number;
+    };
+
+export type StepResponse = {
+  readonly step: number;
+  readonly outbound: readonly SealedMessage[];
+  /** Sign sessions, step 1: the server's nonce and the digest it computed from the payload. */
+  readonly serverNonce?: Uint8Array;
+  readonly digest?: Uint8Array;
+  readonly result?: StepResult;
+};
+
+export type WalletStatus = {
+  readonly walletId: string;
+  readonly party: number;
+  readonly keys: readonly { readonly version: number; readonly status: 'pending' | 'active' }[];
+};
+
+export type ErrorBody = {
+  readonly code: CkmErrorCode;
+  readonly message: string;
+  readonly culprit?: number;
+};
+
+/** Session ids are 32 lowercase hex characters (16 random bytes) in paths. */
+const SESSION_ID = /^[0-9a-f]{32}$/;
+
+export function isSessionId(value: unknown): value is string {
+  return typeof value === 'string' && SESSION_ID.test(value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small strict readers (every failure names the field).
+
+function record(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CkmError('MalformedMessage', `"${field}" expected an object`);
+  for (const key of Object.keys(value))
+    if (!keys.includes(key))
+      throw new CkmError('MalformedMessage', `"${field}.${key}" is not a known field`);
+  return value as Record<string, unknown>;
+}
+
+function integer(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw new CkmError('MalformedMessage', `"${field}" expected an integer in ${min}..${max}`);
+  return value;
+}
+
+function bytes(value: unknown, field: string, length: number): Uint8Array {
+  if (!(value instanceof Uint8Array) || value.length !== length)
+    throw new CkmError('MalformedMessage', `"${field}" expected ${length} bytes`);
+  return value;
+}
+
+function integerList(value: unknown, field: string, maxItems: number, max: number): number[] {
+  if (!Array.isArray(value) || value.length > maxItems)
+    throw new CkmError('MalformedMessage', `"${field}" expected at most ${maxItems} integers`);
+  return value.map((item, k) => integer(item, `${field}[${k}]`, 0, max));
+}
+
+/** Key versions start at 1 and grow by one per refresh or re-share. */
+const MAX_VERSION = 2 ** 31 - 1;
+
+// ---------------------------------------------------------------------------------------------
+// Parsers.
+
+export function parseEnrollRequest(value: unknown): EnrollRequest {
+  const body = record(value, 'enroll', ['config', 'self']);
+  const config = parseWalletConfig(body.config);
+  const self = integer(body.self, 'enroll.self', 2, config.parties.length);
+  return { config, self };
+}
+
+export function parseOpenSession(value: unknown): OpenSessionRequest {
+  if (typeof value !== 'object' || value === null)
+    throw new CkmError('MalformedMessage', '"open" expected an object');
+  const kind = (value as { kind?: unknown }).kind;
+  switch (kind) {
+    case 'dkg': {
+      const body = record(value, 'open', ['sessionId', 'kind', 'version']);
+      return {
+        sessionId: sessionIdOf(body.sessionId),
+        kind,
+        version: integer(body.version, 'open.version', 1, MAX_VERSION),
+      };
+    }
+    case 'refresh': {
+      const body = record(value, 'open', ['sessionId', 'kind', 'fromVersion', 'version']);
+      const fromVersion = integer(body.fromVersion, 'open.fromVersion', 1, MAX_VERSION - 1);
+      const version = integer(body.version, 'open.version', 2, MAX_VERSION);
+      if (version !== fromVersion + 1)
+        throw new CkmError('MalformedMessage', '"open.version" expected fromVersion + 1');
+      return { sessionId: sessionIdOf(body.sessionId), kind, fromVersion, version };
+    }
+    case 'sign': {
+      const body = record(value, 'open', [
+        'sessionId',
+        'kind',
+        'version',
+        'signers',
+        'path',
+        'payload',
+        'clientNonce',
+      ]);
+      return {
+        sessionId: sessionIdOf(body.sessionId),
+        kind,
+        version: integer(body.version, 'open.version', 1, MAX_VERSION),
+        signers: integerList(body.signers, 'open.signers', 16, 16),
+        path: integerList(body.path, 'open.path', 16, 2 ** 31 - 1),
+        payload: body.payload,
+        clientNonce: bytes(body.clientNonce, 'open.clientNonce', 32),
+      };
+    }
+    default:
+      throw new CkmError('MalformedMessage', '"open.kind" expected "dkg", "refresh" or "sign"');
+  }
+}
+
+function sessionIdOf(value: unknown): string {
+  if (!isSessionId(value))
+    throw new CkmError('MalformedMessage', '"open.sessionId" expected 32 lowercase hex characters');
+  return value;
+}
+
+export function parseStepInput(value: unknown): readonly SealedMessage[] {
+  const body = record(value, 'input', ['inbound']);
+  return parseSealedList(body.inbound, 'input.inbound', MAX_STEP_MESSAGES);
+}
+
+export function parseStepResponse(value: unknown): StepResponse {
+  const body = record(value, 'step', ['step', 'outbound', 'serverNonce', 'digest', 'result']);
+  const out: {
+    step: number;
+    outbound: readonly SealedMessage[];
+    serverNonce?: Uint8Array;
+    digest?: Uint8Array;
+    result?: StepResult;
+  } = {
+    step: integer(body.step, 'step.step', 1, 4),
+    outbound: parseSealedList(body.outbound, 'step.outbound', MAX_STEP_MESSAGES),
+  };
+  if (body.serverNonce !== undefined)
+    out.serverNonce = bytes(body.serverNonce, 'step.serverNonce', 32);
+  if (body.digest !== undefined) out.digest = bytes(body.digest, 'step.digest', 32);
+  if (body.result !== undefined) out.result = parseStepResult(body.result);
+  return out;
+}
+
+function parseStepResult(value: unknown): StepResult {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  if (kind === 'key') {
+    const body = record(value, 'step.result', ['kind', 'version', 'publicKey']);
+    return {
+      kind,
+      version: integer(body.version, 'step.result.version', 1, MAX_VERSION),
+      publicKey: bytes(body.publicKey, 'step.result.publicKey', 33),
+    };
+  }
+  if (kind === 'signature') {
+    const body = record(value, 'step.result', ['kind', 'r', 's', 'recovery']);
+    return {
+      kind,
+      r: bytes(body.r, 'step.result.r', 32),
+      s: bytes(body.s, 'step.result.s', 32),
+      recovery: integer(body.recovery, 'step.result.recovery', 0, 3),
+    };
+  }
+  throw new CkmError('MalformedMessage', '"step.result.kind" expected "key" or "signature"');
+}
+
+export function parseWalletStatus(value: unknown): WalletStatus {
+  const body = record(value, 'status', ['walletId', 'party', 'keys']);
+  if (!isWalletId(body.walletId))
+    throw new CkmError('MalformedMessage', '"status.walletId" expected a wallet id');
+  if (!Array.isArray(body.keys) || body.keys.length > 8)
+    throw new CkmError('MalformedMessage', '"status.keys" expected a short list');
+  return {
+    walletId: body.walletId,
+    party: integer(body.party, 'status.party', 1, 16),
+    keys: body.keys.map((item, k) => {
+      const key = record(item, `status.keys[${k}]`, ['version', 'status']);
+      if (key.status !== 'pending' && key.status !== 'active')
+        throw new CkmError(
+          'MalformedMessage',
+          `"status.keys[${k}].status" expected pending|active`,
+        );
+      return {
+        version: integer(key.version, `status.keys[${k}].version`, 1, MAX_VERSION),
+        status: key.status,
+      };
+    }),
+  };
+}
+
+const ERROR_CODES = new Set<string>([
+  'MalformedMessage',
+  'TooLarge',
+  'UnsupportedVersion',
+  'BadSignature',
+  'DecryptionFailed',
+  'WrongSession',
+  'WrongSender',
+  'WrongRecipient',
+  'Replayed',
+  'MissingMessage',
+  'IdentityChanged',
+  'InvalidIdentity',
+  'Unauthorized',
+  'ClockSkew',
+  'RateLimited',
+  'InvalidPayload',
+  'BareHashRefused',
+  'ChainIdMismatch',
+  'PolicyRefused',
+  'NotFound',
+  'Conflict',
+  'SessionExpired',
+  'Timeout',
+  'Cancelled',
+  'ServerUnavailable',
+  'ServerError',
+  'ProtocolAborted',
+  'InvalidParameters',
+  'Storage',
+] satisfies CkmErrorCode[]);
+
+/** A server's error body; anything unexpected becomes `ServerError`. */
+export function parseErrorBody(value: unknown): ErrorBody {
+  if (typeof value !== 'object' || value === null) return { code: 'ServerError', message: 'error' };
+  const { code, message, culprit } = value as Record<string, unknown>;
+  return {
+    code:
+      typeof code === 'string' && ERROR_CODES.has(code) ? (code as CkmErrorCode) : 'ServerError',
+    message: typeof message === 'string' ? message.slice(0, 300) : 'error',
+    ...(typeof culprit === 'number' && Number.isInteger(culprit) ? { culprit } : {}),
+  };
+}

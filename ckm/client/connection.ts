@@ -1,0 +1,191 @@
+/**
+ * One CKM server as the client sees it: its URL, the identity pinned at enrollment, and the calls
+ * of the HTTP API (ckm/api.ts), each signed by the device key. A server whose identity document
+ * no longer matches the pinned keys is refused (`IdentityChanged`) before anything is sent.
+ * @module
+ */
+import {
+  CBOR_CONTENT_TYPE,
+  type OpenSessionRequest,
+  PATHS,
+  parseErrorBody,
+  parseStepResponse,
+  parseWalletStatus,
+  type StepResponse,
+  type WalletStatus,
+  WIRE,
+} from '../api';
+import type { SealedMessage } from '../channel';
+import { decodeWire, encodeWire } from '../codec';
+import { CkmError } from '../errors';
+import {
+  checkPinned,
+  type PartyIdentity,
+  type PartyKeys,
+  type SignedIdentityDocument,
+  verifyIdentityDocument,
+} from '../identity';
+import { signRequest } from '../request-auth';
+import { type WalletConfig, walletConfigToWire } from '../wallet';
+import type { HttpResponse, Transport } from './transport';
+
+export type ServerEndpoint = {
+  /** Base URL, e.g. http://127.0.0.1:7101 */
+  readonly url: string;
+};
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+export class ServerConnection {
+  readonly url: string;
+  readonly #transport: Transport;
+
+  constructor(url: string, transport: Transport) {
+    this.url = normalizeBaseUrl(url);
+    this.#transport = transport;
+  }
+
+  /** The server's self-signed identity document; if `pinned` is given, its keys must match. */
+  async identity(pinned?: PartyIdentity, signal?: AbortSignal): Promise<SignedIdentityDocument> {
+    const response = await this.#transport.send({
+      method: 'GET',
+      url: this.url + PATHS.identity,
+      headers: { accept: CBOR_CONTENT_TYPE },
+      ...(signal ? { signal } : {}),
+    });
+    const body = this.#decode(response, WIRE.identity);
+    const signed = verifyIdentityDocument(body);
+    if (pinned) checkPinned(pinned, signed.document.identity, signed.document.name);
+    return signed;
+  }
+
+  async enroll(keys: PartyKeys, config: WalletConfig, self: number, signal?: AbortSignal) {
+    const body = { config: walletConfigToWire(config), self };
+    const response = await this.#post(
+      keys,
+      config.walletId,
+      PATHS.enroll,
+      WIRE.enroll,
+      body,
+      signal,
+    );
+    return this.#decode(response, WIRE.enrolled);
+  }
+
+  async status(keys: PartyKeys, walletId: string, signal?: AbortSignal): Promise<WalletStatus> {
+    const response = await this.#signed(
+      keys,
+      walletId,
+      'GET',
+      PATHS.wallet(walletId),
+      undefined,
+      signal,
+    );
+    return parseWalletStatus(this.#decode(response, WIRE.status));
+  }
+
+  async open(
+    keys: PartyKeys,
+    walletId: string,
+    request: OpenSessionRequest,
+    signal?: AbortSignal,
+  ): Promise<StepResponse> {
+    const response = await this.#post(
+      keys,
+      walletId,
+      PATHS.sessions(walletId),
+      WIRE.open,
+      request,
+      signal,
+    );
+    return parseStepResponse(this.#decode(response, WIRE.step));
+  }
+
+  async step(
+    keys: PartyKeys,
+    walletId: string,
+    sessionId: string,
+    step: number,
+    inbound: readonly SealedMessage[],
+    signal?: AbortSignal,
+  ): Promise<StepResponse> {
+    const path = PATHS.step(walletId, sessionId, step);
+    const response = await this.#post(keys, walletId, path, WIRE.input, { inbound }, signal);
+    const parsed = parseStepResponse(this.#decode(response, WIRE.step));
+    if (parsed.step !== step)
+      throw new CkmError('MalformedMessage', `the server answered step ${parsed.step} for ${step}`);
+    return parsed;
+  }
+
+  async commit(keys: PartyKeys, walletId: string, version: number, signal?: AbortSignal) {
+    const path = PATHS.commit(walletId, version);
+    const response = await this.#post(keys, walletId, path, WIRE.commit, { version }, signal);
+    return this.#decode(response, WIRE.committed);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async #post(
+    keys: PartyKeys,
+    walletId: string,
+    path: string,
+    type: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse> {
+    return this.#signed(keys, walletId, 'POST', path, encodeWire(type, body), signal);
+  }
+
+  async #signed(
+    keys: PartyKeys,
+    walletId: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body: Uint8Array | undefined,
+    signal?: AbortSignal,
+  ): Promise<HttpResponse> {
+    const bytes = body ?? new Uint8Array(0);
+    const auth = signRequest({ keys, walletId, method, path, body: bytes });
+    return this.#transport.send({
+      method,
+      url: this.url + path,
+      headers: {
+        ...auth,
+        accept: CBOR_CONTENT_TYPE,
+        ...(body ? { 'content-type': CBOR_CONTENT_TYPE } : {}),
+      },
+      ...(body ? { body } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** The body of a 2xx answer of `type`, or the server's error as a CkmError. */
+  #decode(response: HttpResponse, type: string): unknown {
+    if (response.status >= 200 && response.status < 300)
+      return decodeWire(response.body, type, MAX_BODY);
+    if (response.status >= 500 || response.status === 0)
+      throw new CkmError('ServerUnavailable', `${this.url} failed (HTTP ${response.status})`);
+    let error = parseErrorBody(undefined);
+    try {
+      error = parseErrorBody(decodeWire(response.body, WIRE.error, 65_536));
+    } catch {
+      // Not one of our error bodies (a proxy, a 404 page): keep the generic one.
+    }
+    const code = response.status === 429 ? 'RateLimited' : error.code;
+    throw new CkmError(code, `${this.url}: ${error.message}`, {
+      ...(error.culprit === undefined ? {} : { culprit: error.culprit }),
+    });
+  }
+}
+
+function normalizeBaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new CkmError('InvalidParameters', `"${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new CkmError('InvalidParameters', `"${url}" is not an http(s) URL`);
+  return parsed.origin + parsed.pathname.replace(/\/+$/, '');
+}

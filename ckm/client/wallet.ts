@@ -1,0 +1,481 @@
+/**
+ * The client API of a CKM wallet (what the extension's background calls):
+ * `createWallet({ servers, threshold })` enrolls with every server and runs the DKG;
+ * `wallet.sign({ payload, path })` runs a threshold signature with the first server that
+ * answers, failing over to the next; `wallet.refresh()` renews every share (same address).
+ *
+ * The device's secret state (`DeviceWalletState`) is handed to `onStateChange` whenever it changes,
+ * before any server is told to commit, so a crash never leaves the device behind the servers.
+ * @module
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import {
+  banPeer,
+  cryptoRng,
+  type DkgConfig,
+  isTssError,
+  type KeyShare,
+  publicKeyToAddress,
+  type Rng,
+  refreshConfig,
+  type ThresholdSignature,
+} from '../../tss/index';
+import type { StepResponse } from '../api';
+import { CkmError, isCkmError } from '../errors';
+import { generatePartyKeys, type PartyIdentity, type PartyKeys } from '../identity';
+import { parseSignPayload, payloadDigest, type SignPayload } from '../payload';
+import { newSessionId, sessionChannelId, signSessionNonce } from '../session/ids';
+import {
+  type DkgState,
+  dkgFirstStep,
+  dkgNextStep,
+  inboundTypes,
+  type SignState,
+  signFirstStep,
+  signNextStep,
+} from '../session/steps';
+import {
+  channelEnds,
+  DEVICE_PARTY,
+  newWalletId,
+  type WalletConfig,
+  type WalletParty,
+  walletContext,
+} from '../wallet';
+import { ServerConnection } from './connection';
+import { type LocalParty, type RemoteParty, runSession } from './runner';
+import { fetchTransport, type Transport } from './transport';
+
+export type ServerChoice = {
+  readonly url: string;
+  /** Keys pinned earlier (e.g. shipped with the extension); the server must present exactly these. */
+  readonly pinned?: PartyIdentity;
+};
+
+/** Everything the device must keep, secret. */
+export type DeviceWalletState = {
+  readonly config: WalletConfig;
+  /** Server URLs by party index (2..n). */
+  readonly urls: ReadonlyMap<number, string>;
+  readonly deviceKeys: PartyKeys;
+  readonly version: number;
+  readonly share: KeyShare;
+  /** Servers that have not yet confirmed the commit of `version` (retried before they sign). */
+  readonly uncommitted: readonly number[];
+};
+
+export type Progress =
+  | { readonly stage: 'identity' | 'enroll' | 'commit' }
+  | { readonly stage: 'dkg' | 'refresh'; readonly step: number; readonly steps: number };
+
+export type ClientOptions = {
+  readonly transport?: Transport;
+  readonly rng?: Rng;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: Progress) => void;
+  /** Persist the device state; awaited before servers commit a new key. */
+  readonly onStateChange?: (state: DeviceWalletState) => Promise<void> | void;
+};
+
+export type SignResult = {
+  readonly signature: ThresholdSignature;
+  readonly digest: Uint8Array;
+  /** The party index of the server that co-signed. */
+  readonly server: number;
+};
+
+/** Creates a wallet: pins each server's identity, enrolls, runs the DKG and commits the key. */
+export async function createWallet(
+  args: {
+    servers: readonly ServerChoice[];
+    threshold: number;
+    /** The device identity to enroll; a fresh one by default. */
+    deviceKeys?: PartyKeys;
+  } & ClientOptions,
+): Promise<CkmWallet> {
+  const { servers, threshold } = args;
+  if (servers.length < 1 || servers.length > 15)
+    throw new CkmError('InvalidParameters', 'choose 1 to 15 servers');
+  if (!Number.isInteger(threshold) || threshold < 2 || threshold > servers.length + 1)
+    throw new CkmError('InvalidParameters', `the threshold must be 2..${servers.length + 1}`);
+  const transport = args.transport ?? fetchTransport();
+  const connections = servers.map((s) => new ServerConnection(s.url, transport));
+  args.onProgress?.({ stage: 'identity' });
+  const documents = await Promise.all(
+    connections.map((c, k) => c.identity(servers[k]?.pinned, args.signal)),
+  );
+  const deviceKeys = args.deviceKeys ?? generatePartyKeys(args.rng);
+  const parties: WalletParty[] = [
+    { index: DEVICE_PARTY, role: 'device', name: 'device', identity: deviceKeys.identity },
+    ...documents.map((d, k) => ({
+      index: k + 2,
+      role: 'server' as const,
+      name: d.document.name,
+      identity: d.document.identity,
+    })),
+  ];
+  const config: WalletConfig = { walletId: newWalletId(), threshold, parties };
+  args.onProgress?.({ stage: 'enroll' });
+  await Promise.all(connections.map((c, k) => c.enroll(deviceKeys, config, k + 2, args.signal)));
+  const urls = new Map(connections.map((c, k) => [k + 2, c.url]));
+  const all = parties.map((p) => p.index);
+  const deviceConfig: DkgConfig = {
+    parties: all,
+    threshold,
+    self: DEVICE_PARTY,
+    mode: { kind: 'fresh' },
+    context: walletContext(config, 'dkg/1'),
+  };
+  const share = await runKeySession({
+    config,
+    deviceKeys,
+    urls,
+    transport,
+    kind: 'dkg',
+    version: 1,
+    deviceConfig,
+    open: { kind: 'dkg', version: 1 },
+    options: args,
+  });
+  const state: DeviceWalletState = {
+    config,
+    urls,
+    deviceKeys,
+    version: 1,
+    share,
+    uncommitted: [...urls.keys()],
+  };
+  await args.onStateChange?.(state);
+  args.onProgress?.({ stage: 'commit' });
+  const wallet = new CkmWallet(state, args);
+  await wallet.commitPending({ ...(args.signal ? { signal: args.signal } : {}), strict: true });
+  return wallet;
+}
+
+/** A wallet's client: sign and refresh. Holds the device state in memory. */
+export class CkmWallet {
+  #state: DeviceWalletState;
+  readonly #options: ClientOptions;
+  readonly #transport: Transport;
+
+  constructor(state: DeviceWalletState, options: ClientOptions = {}) {
+    this.#state = state;
+    this.#options = options;
+    this.#transport = options.transport ?? fetchTransport();
+  }
+
+  get state(): DeviceWalletState {
+    return this.#state;
+  }
+
+  /** The Ethereum address of the root key (m). */
+  get address(): string {
+    return publicKeyToAddress(this.#state.share.publicKey);
+  }
+
+  /**
+   * Signs a payload (transaction, EIP-191 message or EIP-712 data, never a bare hash) with one
+   * server, trying the servers in party order until one succeeds. A server that cheats is banned
+   * (its pair state is burned on the device) and the next one is tried.
+   */
+  async sign(args: {
+    payload: SignPayload | unknown;
+    path?: readonly number[];
+    signal?: AbortSignal;
+    servers?: readonly number[];
+  }): Promise<SignResult> {
+    const payload = parseSignPayload(args.payload);
+    const digest = payloadDigest(payload);
+    const path = args.path ?? [];
+    if (this.#state.config.threshold !== 2)
+      throw new CkmError(
+        'InvalidParameters',
+        'signing with more than one server (threshold above 2) is not supported yet',
+      );
+    const order = args.servers ?? [...this.#state.urls.keys()];
+    const failures: CkmError[] = [];
+    for (const server of order) {
+      if (this.#state.share.pairs.get(server)?.banned) continue;
+      try {
+        const signature = await this.#signWith(server, payload, digest, path, args.signal);
+        return { signature, digest, server };
+      } catch (error) {
+        if (isCkmError(error, 'Cancelled') || args.signal?.aborted) throw error;
+        if (isTssError(error) && error.kind === 'ban' && error.culprit === server) {
+          await this.#setState({ ...this.#state, share: banPeer(this.#state.share, server) });
+        } else if (isCkmError(error) && !failoverWorthy(error)) {
+          throw error;
+        }
+        failures.push(asCkmError(error, server));
+      }
+    }
+    throw new CkmError(
+      'ServerUnavailable',
+      `no server could co-sign: ${failures.map((f) => f.shortMessage).join('; ') || 'none available'}`,
+      { cause: failures },
+    );
+  }
+
+  /** Renews every share and all pair state (same public key); needs every server. */
+  async refresh(args: { signal?: AbortSignal } = {}): Promise<void> {
+    // Every server must hold the current version before the next one starts.
+    await this.commitPending({ ...(args.signal ? { signal: args.signal } : {}), strict: true });
+    const { config, deviceKeys, urls, share, version } = this.#state;
+    const next = version + 1;
+    const deviceConfig = refreshConfig(share, walletContext(config, `refresh/${next}`));
+    const renewed = await runKeySession({
+      config,
+      deviceKeys,
+      urls,
+      transport: this.#transport,
+      kind: 'refresh',
+      version: next,
+      deviceConfig,
+      open: { kind: 'refresh', fromVersion: version, version: next },
+      options: { ...this.#options, ...(args.signal ? { signal: args.signal } : {}) },
+    });
+    if (!renewed.publicKey.equals(share.publicKey))
+      throw new CkmError('ProtocolAborted', 'the refresh changed the public key');
+    // Phase one is over: every party holds the new share as pending. The device switches first
+    // (and persists), then tells each server; a server that misses it is told again before it
+    // next co-signs (commitPending), and keeps the old version usable until then.
+    await this.#setState({
+      ...this.#state,
+      version: next,
+      share: renewed,
+      uncommitted: [...urls.keys()],
+    });
+    this.#options.onProgress?.({ stage: 'commit' });
+    await this.commitPending({ ...(args.signal ? { signal: args.signal } : {}), strict: true });
+  }
+
+  /**
+   * Tells every server that has not confirmed it to commit the current version. With `strict`,
+   * throws if any server could not be reached (the others are still committed).
+   */
+  async commitPending(args: { signal?: AbortSignal; strict?: boolean } = {}): Promise<void> {
+    const { config, deviceKeys, urls, version } = this.#state;
+    const outcomes = await Promise.allSettled(
+      this.#state.uncommitted.map(async (index) => {
+        const url = urls.get(index) as string;
+        await new ServerConnection(url, this.#transport).commit(
+          deviceKeys,
+          config.walletId,
+          version,
+          args.signal,
+        );
+        return index;
+      }),
+    );
+    const done = new Set(outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : [])));
+    if (done.size > 0)
+      await this.#setState({
+        ...this.#state,
+        uncommitted: this.#state.uncommitted.filter((i) => !done.has(i)),
+      });
+    const failed = outcomes.find((o) => o.status === 'rejected');
+    if (args.strict && failed) throw (failed as PromiseRejectedResult).reason;
+  }
+
+  async #signWith(
+    server: number,
+    payload: SignPayload,
+    digest: Uint8Array,
+    path: readonly number[],
+    signal?: AbortSignal,
+  ): Promise<ThresholdSignature> {
+    if (this.#state.uncommitted.includes(server)) {
+      await this.commitPending(signal ? { signal } : {});
+      if (this.#state.uncommitted.includes(server))
+        throw new CkmError(
+          'ServerUnavailable',
+          `server ${server} has not committed the current key`,
+        );
+    }
+    const { config, deviceKeys, urls, share, version } = this.#state;
+    const url = urls.get(server);
+    if (!url) throw new CkmError('InvalidParameters', `no server ${server}`);
+    const connection = new ServerConnection(url, this.#transport);
+    const rng = this.#options.rng ?? cryptoRng;
+    const sessionId = newSessionId();
+    const sid = sessionChannelId(config.walletId, sessionId);
+    const signers = [DEVICE_PARTY, server];
+    const clientNonce = rng(32);
+    const opened = await connection.open(
+      deviceKeys,
+      config.walletId,
+      { sessionId, kind: 'sign', version, signers, path, payload, clientNonce },
+      signal,
+    );
+    if (!opened.serverNonce || !opened.digest)
+      throw new CkmError('MalformedMessage', 'the server did not send its nonce and digest');
+    if (!bytesEqual(opened.digest, digest))
+      throw new CkmError('ProtocolAborted', 'the server computed another digest for this payload', {
+        culprit: server,
+      });
+    const request = {
+      signers,
+      path,
+      digest,
+      sessionNonce: signSessionNonce(clientNonce, opened.serverNonce),
+    };
+    let state: SignState | undefined;
+    let signature: ThresholdSignature | undefined;
+    const device: LocalParty = {
+      ends: channelEnds(config, DEVICE_PARTY, deviceKeys, signers),
+      inboundTypes: (step) => inboundTypes('sign', step),
+      first: () => {
+        const out = signFirstStep(share, request, rng);
+        if ('state' in out) state = out.state;
+        return out.outbound;
+      },
+      next: (_step, inbound) => {
+        const out = signNextStep(state as SignState, inbound, rng);
+        if ('state' in out) state = out.state;
+        else signature = out.signature;
+        return out.outbound;
+      },
+    };
+    const remote: RemoteParty = {
+      index: server,
+      next: (step, inbound, stepSignal) =>
+        connection.step(deviceKeys, config.walletId, sessionId, step, inbound, stepSignal),
+    };
+    const answers = await runSession({
+      sid,
+      device,
+      servers: [remote],
+      opened: new Map([[server, opened]]),
+      ...(signal ? { signal } : {}),
+    });
+    if (!signature) throw new CkmError('ProtocolAborted', 'the signature was not produced');
+    const theirs = answers.get(server)?.result;
+    if (theirs?.kind === 'signature' && bytesToBigInt(theirs.r) !== signature.r)
+      throw new CkmError('ProtocolAborted', 'the server finished with another signature', {
+        culprit: server,
+      });
+    // tss verified it already; verify again at this boundary, where it is used.
+    const compact = new secp256k1.Signature(signature.r, signature.s).toBytes('compact');
+    if (!secp256k1.verify(compact, digest, signature.publicKey.toBytes(true), { prehash: false }))
+      throw new CkmError('ProtocolAborted', 'the threshold signature does not verify');
+    return signature;
+  }
+
+  async #setState(state: DeviceWalletState): Promise<void> {
+    this.#state = state;
+    await this.#options.onStateChange?.(state);
+  }
+}
+
+/** Runs a DKG-shaped session (new key or refresh) with every server; returns the device's share. */
+async function runKeySession(args: {
+  config: WalletConfig;
+  deviceKeys: PartyKeys;
+  urls: ReadonlyMap<number, string>;
+  transport: Transport;
+  kind: 'dkg' | 'refresh';
+  version: number;
+  deviceConfig: DkgConfig;
+  open:
+    | { kind: 'dkg'; version: number }
+    | { kind: 'refresh'; fromVersion: number; version: number };
+  options: ClientOptions;
+}): Promise<KeyShare> {
+  const { config, deviceKeys, urls, transport, options } = args;
+  const rng = options.rng ?? cryptoRng;
+  const sessionId = newSessionId();
+  const sid = sessionChannelId(config.walletId, sessionId);
+  const all = config.parties.map((p) => p.index);
+  const connections = new Map(
+    [...urls].map(([index, url]) => [index, new ServerConnection(url, transport)] as const),
+  );
+  const opened = new Map<number, StepResponse>(
+    await Promise.all(
+      [...connections].map(
+        async ([index, c]) =>
+          [
+            index,
+            await c.open(deviceKeys, config.walletId, { sessionId, ...args.open }, options.signal),
+          ] as const,
+      ),
+    ),
+  );
+  let state: DkgState | undefined;
+  let share: KeyShare | undefined;
+  const device: LocalParty = {
+    ends: channelEnds(config, DEVICE_PARTY, deviceKeys, all),
+    inboundTypes: (step) => inboundTypes('dkg', step),
+    first: () => {
+      const out = dkgFirstStep(args.deviceConfig, rng);
+      if ('state' in out) state = out.state;
+      return out.outbound;
+    },
+    next: (_step, inbound) => {
+      const out = dkgNextStep(state as DkgState, inbound, rng);
+      if ('state' in out) state = out.state;
+      else share = out.share;
+      return out.outbound;
+    },
+  };
+  const servers: RemoteParty[] = [...connections].map(([index, c]) => ({
+    index,
+    next: (step, inbound, signal) =>
+      c.step(deviceKeys, config.walletId, sessionId, step, inbound, signal),
+  }));
+  const answers = await runSession({
+    sid,
+    device,
+    servers,
+    opened,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onStep: (step) => options.onProgress?.({ stage: args.kind, step, steps: 4 }),
+  });
+  if (!share) throw new CkmError('ProtocolAborted', 'the key was not produced');
+  const mine = share.publicKey.toBytes(true);
+  for (const [index, answer] of answers) {
+    const result = answer.result;
+    if (
+      result?.kind !== 'key' ||
+      result.version !== args.version ||
+      !bytesEqual(result.publicKey, mine)
+    )
+      throw new CkmError('ProtocolAborted', 'a server finished with another key', {
+        culprit: index,
+      });
+  }
+  return share;
+}
+
+/** Errors after which another server may succeed. Refusals of the payload itself are final. */
+function failoverWorthy(error: CkmError): boolean {
+  return ![
+    'InvalidPayload',
+    'BareHashRefused',
+    'ChainIdMismatch',
+    'PolicyRefused',
+    'Cancelled',
+  ].includes(error.code);
+}
+
+function asCkmError(error: unknown, server: number): CkmError {
+  if (error instanceof CkmError) return error;
+  if (isTssError(error))
+    return new CkmError('ProtocolAborted', `with server ${server}: ${error.code}`, {
+      culprit: error.culprit,
+      cause: error,
+    });
+  return new CkmError('ServerError', `with server ${server}: unexpected failure`, { cause: error });
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+function bytesToBigInt(bytes: Uint8Array): bigint {
+  let out = 0n;
+  for (const b of bytes) out = (out << 8n) | BigInt(b);
+  return out;
+}

@@ -1,0 +1,566 @@
+/**
+ * The CKM server's logic without HTTP: enrollment, DKG / refresh / signing sessions driven step by
+ * step by the wallet's client, and the two-phase key commit. Every request reaching here is
+ * already authenticated as the wallet's device (server/ checks the signature and replay cache).
+ *
+ * Sessions live in the store between requests (encrypted there), so any server instance on the
+ * same database can run the next step. A step is applied with compare-and-swap on its number:
+ * of two instances racing on one step exactly one wins; a retry of a step already done returns
+ * the same answer, so a client that lost a response can ask again.
+ *
+ * A signature is made only for a payload this server has parsed itself: it computes the digest
+ * from the transaction, message or typed data (ckm/payload.ts) and refuses a bare hash.
+ * @module
+ */
+import {
+  banPeer,
+  cryptoRng,
+  decodeKeyShare,
+  encodeKeyShare,
+  isTssError,
+  type KeyShare,
+  publicKeyToAddress,
+  type Rng,
+  refreshConfig,
+  TssError,
+} from '../../tss/index';
+import { decodeRoundState, encodeRoundState, type RoundState } from '../../tss/state-codec';
+import {
+  type EnrollRequest,
+  type OpenSessionRequest,
+  type SessionKind,
+  type StepResponse,
+  type StepResult,
+  type WalletStatus,
+} from '../api';
+import type { SealedMessage } from '../channel';
+import { decodeWire, encodeWire } from '../codec';
+import { CkmError } from '../errors';
+import type { PartyKeys } from '../identity';
+import { describePayload, parseSignPayload, payloadDigest } from '../payload';
+import { sessionChannelId, signSessionNonce } from '../session/ids';
+import { openTssMessages, parseSealedList, sealTssMessages } from '../session/messages';
+import {
+  type DkgState,
+  type DkgStepOutput,
+  dkgFirstStep,
+  dkgNextStep,
+  inboundTypes,
+  LAST_STEP,
+  type SignState,
+  type SignStepOutput,
+  signFirstStep,
+  signNextStep,
+} from '../session/steps';
+import {
+  channelEnds,
+  DEVICE_PARTY,
+  parseWalletConfig,
+  type WalletConfig,
+  walletConfigToWire,
+  walletContext,
+} from '../wallet';
+import type { ServerStore } from './store';
+
+export type ServiceOptions = {
+  readonly store: ServerStore;
+  readonly keys: PartyKeys;
+  /** Seconds a session may stay open between steps. */
+  readonly sessionTtlSeconds: number;
+  readonly maxSessionsPerWallet: number;
+  readonly rng?: Rng;
+  readonly now?: () => number;
+};
+
+/** What a session keeps between steps (encrypted at rest by the store). */
+type SessionState = {
+  readonly kind: SessionKind;
+  readonly version: number;
+  readonly participants: readonly number[];
+  /** The tss round state after the last step, or null once finished. */
+  readonly tss: Uint8Array | null;
+  /** The answer to the last step, replayed to a retry of that step. */
+  readonly response: StepResponse;
+  /** Sign sessions: the digest, for the audit. */
+  readonly digest?: Uint8Array;
+};
+
+const SESSION_STATE = 'ckm.server.session';
+const MAX_SESSION_STATE_BYTES = 4 * 1024 * 1024;
+
+export class CkmServerService {
+  readonly #store: ServerStore;
+  readonly #keys: PartyKeys;
+  readonly #ttlMs: number;
+  readonly #maxSessions: number;
+  readonly #rng: Rng;
+  readonly #now: () => number;
+
+  constructor(options: ServiceOptions) {
+    this.#store = options.store;
+    this.#keys = options.keys;
+    this.#ttlMs = options.sessionTtlSeconds * 1000;
+    this.#maxSessions = options.maxSessionsPerWallet;
+    this.#rng = options.rng ?? cryptoRng;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Registers a wallet (idempotent for the same configuration; another one under the same id is refused). */
+  async enroll(request: EnrollRequest): Promise<{ walletId: string; party: number }> {
+    const { config, self } = request;
+    const me = config.parties[self - 1];
+    if (
+      me?.role !== 'server' ||
+      !bytesEqual(me.identity.signingKey, this.#keys.identity.signingKey)
+    )
+      throw new CkmError('InvalidParameters', `party ${self} of this wallet is not this server`);
+    if (!bytesEqual(me.identity.agreementKey, this.#keys.identity.agreementKey))
+      throw new CkmError('InvalidParameters', `party ${self} of this wallet is not this server`);
+    const device = config.parties[DEVICE_PARTY - 1];
+    if (!device) throw new CkmError('InvalidParameters', 'the wallet has no device');
+    const encoded = encodeWire('ckm.wallet.config', walletConfigToWire(config));
+    const outcome = await this.#store.createWallet({
+      walletId: config.walletId,
+      deviceSigningKey: device.identity.signingKey,
+      deviceAgreementKey: device.identity.agreementKey,
+      party: self,
+      config: encoded,
+    });
+    if (outcome === 'exists') {
+      const existing = await this.#store.getWallet(config.walletId);
+      if (!existing || !bytesEqual(existing.config, encoded) || existing.party !== self)
+        throw new CkmError('Conflict', 'another wallet is enrolled under this id');
+    }
+    await this.#audit(config.walletId, 'enroll', outcome);
+    return { walletId: config.walletId, party: self };
+  }
+
+  async status(walletId: string): Promise<WalletStatus> {
+    const wallet = await this.#wallet(walletId);
+    const keys = await this.#store.listKeys(walletId);
+    return {
+      walletId,
+      party: wallet.party,
+      keys: keys.map((k) => ({ version: k.version, status: k.status })),
+    };
+  }
+
+  /** Opens a session and runs its first step. */
+  async open(walletId: string, request: OpenSessionRequest): Promise<StepResponse> {
+    const wallet = await this.#wallet(walletId);
+    const config = parseWalletConfig(decodeWire(wallet.config, 'ckm.wallet.config', 65_536));
+    const now = this.#now();
+    if ((await this.#store.countLiveSessions(walletId, now)) >= this.#maxSessions)
+      throw new CkmError('RateLimited', 'too many open sessions for this wallet');
+    const sid = sessionChannelId(walletId, request.sessionId);
+    let state: SessionState;
+    try {
+      state = await this.#first(wallet.party, config, sid, request);
+    } catch (error) {
+      await this.#audit(walletId, `${request.kind}.open`, 'refused', undefined, describe(error));
+      throw toCkmError(error);
+    }
+    try {
+      await this.#store.createSession({
+        sessionId: request.sessionId,
+        walletId,
+        kind: request.kind,
+        step: 1,
+        state: encodeSessionState(state),
+        expiresAt: now + this.#ttlMs,
+      });
+    } catch (error) {
+      if (isStorageCode(error, 'Conflict'))
+        throw new CkmError('Conflict', 'a session with this id exists');
+      throw error;
+    }
+    await this.#audit(walletId, `${request.kind}.open`, 'ok', state.digest);
+    return state.response;
+  }
+
+  /** Runs step `step` (2..4) of a session with the messages the client relayed. */
+  async step(
+    walletId: string,
+    sessionId: string,
+    step: number,
+    inbound: readonly SealedMessage[],
+  ): Promise<StepResponse> {
+    if (!Number.isInteger(step) || step < 2 || step > LAST_STEP)
+      throw new CkmError('NotFound', `no step ${step}`);
+    const wallet = await this.#wallet(walletId);
+    const record = await this.#store.getSession(sessionId);
+    if (!record || record.walletId !== walletId)
+      throw new CkmError('SessionExpired', 'no such session (it may have expired)');
+    const state = decodeSessionState(record.state);
+    if (record.step === step) return state.response; // a retry of the step we already ran
+    if (record.step !== step - 1)
+      throw new CkmError('Conflict', `the session is at step ${record.step}, not ${step - 1}`);
+    const config = parseWalletConfig(decodeWire(wallet.config, 'ckm.wallet.config', 65_536));
+    const sid = sessionChannelId(walletId, sessionId);
+    let next: SessionState;
+    try {
+      next = await this.#next(walletId, wallet.party, config, sid, state, step, inbound);
+    } catch (error) {
+      await this.#store.deleteSession(sessionId);
+      await this.#audit(
+        walletId,
+        `${state.kind}.step${step}`,
+        'aborted',
+        state.digest,
+        describe(error),
+      );
+      throw toCkmError(error);
+    }
+    const won = await this.#store.advanceSession(
+      sessionId,
+      step - 1,
+      step,
+      encodeSessionState(next),
+      this.#now() + this.#ttlMs,
+    );
+    if (!won) {
+      const again = await this.#store.getSession(sessionId);
+      if (again?.step === step) return decodeSessionState(again.state).response;
+      throw new CkmError('Conflict', 'the session moved on concurrently');
+    }
+    if (step === LAST_STEP) await this.#audit(walletId, `${state.kind}.finish`, 'ok', state.digest);
+    return next.response;
+  }
+
+  /** Phase two of DKG / refresh: the version becomes the active key, older versions are deleted. */
+  async commit(walletId: string, version: number): Promise<{ version: number }> {
+    await this.#wallet(walletId);
+    const key = await this.#store.getKey(walletId, version);
+    if (!key) throw new CkmError('NotFound', `key version ${version} does not exist`);
+    await this.#store.commitKey(walletId, version);
+    await this.#audit(walletId, 'key.commit', 'ok', undefined, `version ${version}`);
+    return { version };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  async #wallet(walletId: string) {
+    const wallet = await this.#store.getWallet(walletId);
+    if (!wallet) throw new CkmError('NotFound', 'this wallet is not enrolled here');
+    return wallet;
+  }
+
+  async #first(
+    self: number,
+    config: WalletConfig,
+    sid: Uint8Array,
+    request: OpenSessionRequest,
+  ): Promise<SessionState> {
+    const all = config.parties.map((p) => p.index);
+    switch (request.kind) {
+      case 'dkg': {
+        if (request.version !== 1)
+          throw new CkmError('InvalidParameters', 'a new key starts at version 1');
+        const keys = await this.#store.listKeys(config.walletId);
+        if (keys.some((k) => k.status === 'active'))
+          throw new CkmError('Conflict', 'this wallet already has a key');
+        for (const k of keys) await this.#store.discardPendingKey(config.walletId, k.version);
+        const out = dkgFirstStep(
+          {
+            parties: all,
+            threshold: config.threshold,
+            self,
+            mode: { kind: 'fresh' },
+            context: walletContext(config, 'dkg/1'),
+          },
+          this.#rng,
+        );
+        return this.#afterDkg(config, self, sid, 'dkg', 1, all, 1, out);
+      }
+      case 'refresh': {
+        const share = await this.#activeShare(config.walletId, request.fromVersion);
+        // A pending version left by an abandoned refresh is dropped: the device never switched to
+        // it (it switches only after every party finished), so nobody can still need it.
+        for (const k of await this.#store.listKeys(config.walletId))
+          if (k.status === 'pending')
+            await this.#store.discardPendingKey(config.walletId, k.version);
+        const out = dkgFirstStep(
+          refreshConfig(share, walletContext(config, `refresh/${request.version}`)),
+          this.#rng,
+        );
+        return this.#afterDkg(config, self, sid, 'refresh', request.version, all, 1, out);
+      }
+      case 'sign': {
+        const signers = [...request.signers].sort((a, b) => a - b);
+        if (!signers.includes(DEVICE_PARTY) || !signers.includes(self))
+          throw new CkmError(
+            'InvalidParameters',
+            'the signers must include the device and this server',
+          );
+        if (new Set(signers).size !== signers.length || signers.length !== config.threshold)
+          throw new CkmError('InvalidParameters', `exactly ${config.threshold} distinct signers`);
+        if (signers.some((s) => !all.includes(s)))
+          throw new CkmError('InvalidParameters', 'a signer is not a party of this wallet');
+        const payload = parseSignPayload(request.payload);
+        const digest = payloadDigest(payload);
+        const share = await this.#activeShare(config.walletId, request.version);
+        const serverNonce = this.#rng(32);
+        const out = signFirstStep(
+          share,
+          {
+            signers,
+            path: request.path,
+            digest,
+            sessionNonce: signSessionNonce(request.clientNonce, serverNonce),
+          },
+          this.#rng,
+        );
+        await this.#audit(
+          config.walletId,
+          'sign.request',
+          'received',
+          digest,
+          describePayload(payload),
+        );
+        const base = this.#afterSign(config, self, sid, request.version, signers, 1, out);
+        return {
+          ...base,
+          digest,
+          response: { ...base.response, serverNonce, digest },
+        };
+      }
+    }
+  }
+
+  async #next(
+    walletId: string,
+    self: number,
+    config: WalletConfig,
+    sid: Uint8Array,
+    state: SessionState,
+    step: number,
+    inbound: readonly SealedMessage[],
+  ): Promise<SessionState> {
+    if (state.tss === null) throw new CkmError('Conflict', 'the session has finished');
+    const ends = channelEnds(config, self, this.#keys, state.participants);
+    const peers = state.participants.filter((p) => p !== self);
+    const kind = state.kind === 'sign' ? 'sign' : 'dkg';
+    const messages = openTssMessages(ends, sid, inboundTypes(kind, step), peers, [...inbound]);
+    if (state.kind === 'sign') {
+      const tss = decodeRoundState(state.tss, expectedPhase('sign', step)) as SignState;
+      try {
+        const out = signNextStep(tss, messages, this.#rng);
+        return {
+          ...this.#afterSign(config, self, sid, state.version, state.participants, step, out),
+          ...(state.digest ? { digest: state.digest } : {}),
+        };
+      } catch (error) {
+        if (isTssError(error) && error.kind === 'ban' && error.culprit !== undefined)
+          await this.#ban(walletId, state.version, error.culprit);
+        throw error;
+      }
+    }
+    const tss = decodeRoundState(state.tss, expectedPhase('dkg', step)) as DkgState;
+    const out = dkgNextStep(tss, messages, this.#rng);
+    return this.#afterDkg(
+      config,
+      self,
+      sid,
+      state.kind,
+      state.version,
+      state.participants,
+      step,
+      out,
+    );
+  }
+
+  async #afterDkg(
+    config: WalletConfig,
+    self: number,
+    sid: Uint8Array,
+    kind: SessionKind,
+    version: number,
+    participants: readonly number[],
+    step: number,
+    out: DkgStepOutput,
+  ): Promise<SessionState> {
+    const ends = channelEnds(config, self, this.#keys, participants);
+    if ('share' in out) {
+      await this.#storePending(config.walletId, version, out.share);
+      const result: StepResult = {
+        kind: 'key',
+        version,
+        publicKey: out.share.publicKey.toBytes(true),
+      };
+      return { kind, version, participants, tss: null, response: { step, outbound: [], result } };
+    }
+    const outbound = sealTssMessages(ends, sid, out.outbound, this.#rng);
+    return {
+      kind,
+      version,
+      participants,
+      tss: encodeRoundState(out.state as RoundState),
+      response: { step, outbound },
+    };
+  }
+
+  #afterSign(
+    config: WalletConfig,
+    self: number,
+    sid: Uint8Array,
+    version: number,
+    participants: readonly number[],
+    step: number,
+    out: SignStepOutput,
+  ): SessionState {
+    if ('signature' in out) {
+      const { r, s, recovery } = out.signature;
+      const result: StepResult = { kind: 'signature', r: toBytes32(r), s: toBytes32(s), recovery };
+      return {
+        kind: 'sign',
+        version,
+        participants,
+        tss: null,
+        response: { step, outbound: [], result },
+      };
+    }
+    const ends = channelEnds(config, self, this.#keys, participants);
+    return {
+      kind: 'sign',
+      version,
+      participants,
+      tss: encodeRoundState(out.state as RoundState),
+      response: { step, outbound: sealTssMessages(ends, sid, out.outbound, this.#rng) },
+    };
+  }
+
+  async #storePending(walletId: string, version: number, share: KeyShare): Promise<void> {
+    const publicKey = share.publicKey.toBytes(true);
+    const encoded = encodeKeyShare(share);
+    try {
+      await this.#store.putPendingKey({ walletId, version, publicKey, share: encoded });
+    } catch (error) {
+      if (!isStorageCode(error, 'Conflict')) throw error;
+      // A retried last step recomputes the same share (dkgFinish draws no randomness); anything
+      // else under this version is another session's and must not be mistaken for ours.
+      const existing = await this.#store.getKey(walletId, version);
+      if (!existing || !bytesEqual(existing.share, encoded))
+        throw new CkmError('Conflict', `key version ${version} exists with another share`);
+    }
+    await this.#audit(
+      walletId,
+      'key.pending',
+      'ok',
+      undefined,
+      `version ${version} ${publicKeyToAddress(share.publicKey)}`,
+    );
+  }
+
+  async #activeShare(walletId: string, version: number): Promise<KeyShare> {
+    const key = await this.#store.getActiveKey(walletId);
+    if (!key) throw new CkmError('NotFound', 'this wallet has no active key');
+    if (key.version !== version)
+      throw new CkmError('Conflict', `the active key is version ${key.version}, not ${version}`);
+    return decodeKeyShare(key.share);
+  }
+
+  async #ban(walletId: string, version: number, culprit: number): Promise<void> {
+    const key = await this.#store.getKey(walletId, version);
+    if (!key) return;
+    const share = banPeer(decodeKeyShare(key.share), culprit);
+    await this.#store.updateKeyShare(walletId, version, encodeKeyShare(share));
+    await this.#audit(walletId, 'pair.ban', 'banned', undefined, `party ${culprit}`);
+  }
+
+  async #audit(
+    walletId: string,
+    action: string,
+    outcome: string,
+    digest?: Uint8Array,
+    detail?: string,
+  ): Promise<void> {
+    await this.#store.audit({
+      walletId,
+      actor: 'device',
+      action,
+      outcome,
+      digest: digest ? toHex(digest) : null,
+      detail: detail ?? null,
+    });
+  }
+}
+
+function expectedPhase(kind: 'dkg' | 'sign', step: number): RoundState['phase'] {
+  const phases = {
+    dkg: ['dkg/round1', 'dkg/round2', 'dkg/round3'],
+    sign: ['sign/round1', 'sign/round2', 'sign/round3'],
+  } as const;
+  const phase = phases[kind][step - 2];
+  if (!phase) throw new CkmError('NotFound', `no step ${step}`);
+  return phase;
+}
+
+function encodeSessionState(state: SessionState): Uint8Array {
+  return encodeWire(SESSION_STATE, state);
+}
+
+function decodeSessionState(bytes: Uint8Array): SessionState {
+  const value = decodeWire(bytes, SESSION_STATE, MAX_SESSION_STATE_BYTES) as SessionState;
+  // Written by us and authenticated at rest; still, check the shape we rely on.
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    !['dkg', 'refresh', 'sign'].includes(value.kind) ||
+    !Array.isArray(value.participants) ||
+    typeof value.response !== 'object'
+  )
+    throw new CkmError('Storage', 'a stored session is corrupt');
+  return {
+    ...value,
+    response: {
+      ...value.response,
+      outbound: parseSealedList(value.response.outbound, 'session.outbound', 64),
+    },
+  };
+}
+
+/** Maps errors to what a client may see: tss errors keep kind and culprit, not the check. */
+export function toCkmError(error: unknown): CkmError {
+  if (error instanceof CkmError) return error;
+  if (isTssError(error)) {
+    const blame = error.culprit === undefined ? '' : `; party ${error.culprit} is to blame`;
+    return new CkmError(
+      'ProtocolAborted',
+      error.kind === 'ban'
+        ? `the protocol aborted and the counterparty is banned${blame}`
+        : `the protocol aborted (${error.code})${blame}`,
+      { culprit: error.culprit, cause: error },
+    );
+  }
+  throw error;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof CkmError || error instanceof TssError) return error.message.slice(0, 200);
+  return 'internal error';
+}
+
+function isStorageCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
+  return diff === 0;
+}
+
+function toBytes32(value: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  let v = value;
+  for (let i = 31; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,72 @@
+/**
+ * What the server-side logic needs from storage (a port; `server/storage/` implements it on
+ * PGlite and PostgreSQL). Secrets handed to it (shares, session states, server keys) are
+ * encrypted at rest by the implementation; this layer sees plaintext.
+ * @module
+ */
+
+export type KeyStatus = 'pending' | 'active';
+
+export type WalletRecord = {
+  readonly walletId: string;
+  readonly deviceSigningKey: Uint8Array;
+  readonly deviceAgreementKey: Uint8Array;
+  /** This server's party index in the wallet. */
+  readonly party: number;
+  /** The wallet's configuration as enrolled (`walletConfigToWire`, wire-encoded). */
+  readonly config: Uint8Array;
+  readonly createdAt: number;
+};
+
+export type KeyVersionRecord = {
+  readonly walletId: string;
+  readonly version: number;
+  readonly status: KeyStatus;
+  readonly publicKey: Uint8Array;
+  readonly share: Uint8Array;
+  readonly createdAt: number;
+};
+
+export type SessionRecord = {
+  readonly sessionId: string;
+  readonly walletId: string;
+  readonly kind: string;
+  readonly step: number;
+  readonly state: Uint8Array;
+  readonly expiresAt: number;
+  readonly updatedAt: number;
+};
+
+export type AuditEntry = {
+  readonly walletId: string | null;
+  readonly actor: string;
+  readonly action: string;
+  readonly digest?: string | null;
+  readonly outcome: string;
+  readonly detail?: string | null;
+};
+
+export interface ServerStore {
+  createWallet(wallet: Omit<WalletRecord, 'createdAt'>): Promise<'created' | 'exists'>;
+  getWallet(walletId: string): Promise<WalletRecord | undefined>;
+  putPendingKey(key: Omit<KeyVersionRecord, 'status' | 'createdAt'>): Promise<void>;
+  commitKey(walletId: string, version: number): Promise<void>;
+  discardPendingKey(walletId: string, version: number): Promise<void>;
+  getActiveKey(walletId: string): Promise<KeyVersionRecord | undefined>;
+  getKey(walletId: string, version: number): Promise<KeyVersionRecord | undefined>;
+  listKeys(walletId: string): Promise<Omit<KeyVersionRecord, 'share'>[]>;
+  updateKeyShare(walletId: string, version: number, share: Uint8Array): Promise<void>;
+  createSession(session: Omit<SessionRecord, 'updatedAt'>): Promise<void>;
+  getSession(sessionId: string): Promise<SessionRecord | undefined>;
+  advanceSession(
+    sessionId: string,
+    fromStep: number,
+    toStep: number,
+    state: Uint8Array,
+    expiresAt: number,
+  ): Promise<boolean>;
+  deleteSession(sessionId: string): Promise<void>;
+  countLiveSessions(walletId: string, now: number): Promise<number>;
+  rememberNonce(scope: string, nonce: string, expiresAt: number): Promise<boolean>;
+  audit(entry: AuditEntry): Promise<void>;
+}

@@ -1,0 +1,168 @@
+/**
+ * A wallet's public configuration, the same at every party: its id, threshold, and every party's
+ * index, role and pinned identity. The device is party 1 (research/tecdsa.md §2.0); servers
+ * follow. Each server receives it at enrollment and keeps it: later sessions seal and open
+ * messages only with these identities, so nobody can slip a different server into the wallet.
+ * @module
+ */
+import { MAX_PARTIES, MIN_PARTIES } from '../tss/params';
+import type { ChannelEnds } from './channel';
+import { CkmError } from './errors';
+import { type PartyIdentity, type PartyKeys, parsePartyIdentity } from './identity';
+
+export const DEVICE_PARTY = 1;
+
+export type PartyRole = 'device' | 'server';
+
+export type WalletParty = {
+  readonly index: number;
+  readonly role: PartyRole;
+  /** The server's name from its identity document, or "device". */
+  readonly name: string;
+  readonly identity: PartyIdentity;
+};
+
+export type WalletConfig = {
+  /** 32 lowercase hex characters (16 random bytes). */
+  readonly walletId: string;
+  readonly threshold: number;
+  /** Ascending by index; party 1 is the device. */
+  readonly parties: readonly WalletParty[];
+};
+
+const WALLET_ID = /^[0-9a-f]{32}$/;
+const NAME = /^[\x20-\x7e]{1,64}$/;
+
+export function isWalletId(value: unknown): value is string {
+  return typeof value === 'string' && WALLET_ID.test(value);
+}
+
+/** A fresh wallet id from `crypto.getRandomValues`. */
+export function newWalletId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The wire form (CBOR-friendly plain data). */
+export function walletConfigToWire(config: WalletConfig): object {
+  return {
+    walletId: config.walletId,
+    threshold: config.threshold,
+    parties: config.parties.map((p) => ({
+      index: p.index,
+      role: p.role,
+      name: p.name,
+      signingKey: p.identity.signingKey,
+      agreementKey: p.identity.agreementKey,
+    })),
+  };
+}
+
+/** Strict parse: known fields only, party 1 the one device, distinct indices and keys, 2 ≤ t ≤ n ≤ 16. */
+export function parseWalletConfig(value: unknown): WalletConfig {
+  const record = asRecord(value, 'config', ['walletId', 'threshold', 'parties']);
+  if (!isWalletId(record.walletId))
+    throw new CkmError(
+      'MalformedMessage',
+      '"config.walletId" expected 32 lowercase hex characters',
+    );
+  const parties = record.parties;
+  if (!Array.isArray(parties) || parties.length < MIN_PARTIES || parties.length > MAX_PARTIES)
+    throw new CkmError(
+      'MalformedMessage',
+      `"config.parties" expected ${MIN_PARTIES} to ${MAX_PARTIES} parties`,
+    );
+  const threshold = record.threshold;
+  if (
+    typeof threshold !== 'number' ||
+    !Number.isInteger(threshold) ||
+    threshold < MIN_PARTIES ||
+    threshold > parties.length
+  )
+    throw new CkmError('MalformedMessage', '"config.threshold" expected an integer in 2..n');
+  const parsed = parties.map((item, k) => parseParty(item, `config.parties[${k}]`));
+  const seenKeys = new Set<string>();
+  parsed.forEach((party, k) => {
+    if (party.index !== k + 1)
+      throw new CkmError('MalformedMessage', '"config.parties" expected indices 1..n in order');
+    if ((party.index === DEVICE_PARTY) !== (party.role === 'device'))
+      throw new CkmError(
+        'MalformedMessage',
+        '"config.parties" expected the device as party 1 only',
+      );
+    for (const key of [party.identity.signingKey, party.identity.agreementKey]) {
+      const hex = Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
+      if (seenKeys.has(hex))
+        throw new CkmError('MalformedMessage', '"config.parties" reuses an identity key');
+      seenKeys.add(hex);
+    }
+  });
+  return { walletId: record.walletId, threshold, parties: parsed };
+}
+
+function parseParty(value: unknown, field: string): WalletParty {
+  const record = asRecord(value, field, ['index', 'role', 'name', 'signingKey', 'agreementKey']);
+  const { index, role, name } = record;
+  if (typeof index !== 'number' || !Number.isInteger(index) || index < 1 || index > MAX_PARTIES)
+    throw new CkmError('MalformedMessage', `"${field}.index" expected an integer in 1..16`);
+  if (role !== 'device' && role !== 'server')
+    throw new CkmError('MalformedMessage', `"${field}.role" expected "device" or "server"`);
+  if (typeof name !== 'string' || !NAME.test(name))
+    throw new CkmError('MalformedMessage', `"${field}.name" expected 1 to 64 printable characters`);
+  const identity = parsePartyIdentity(
+    { signingKey: record.signingKey, agreementKey: record.agreementKey },
+    field,
+  );
+  return { index, role, name, identity };
+}
+
+function asRecord(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CkmError('MalformedMessage', `"${field}" expected an object`);
+  for (const key of Object.keys(value))
+    if (!keys.includes(key))
+      throw new CkmError('MalformedMessage', `"${field}.${key}" is not a known field`);
+  return value as Record<string, unknown>;
+}
+
+export function partyOf(config: WalletConfig, index: number): WalletParty {
+  const party = config.parties.find((p) => p.index === index);
+  if (!party) throw new CkmError('InvalidParameters', `party ${index} is not in this wallet`);
+  return party;
+}
+
+/** The channel ends of `self` towards `participants` (the session's parties, self included or not). */
+export function channelEnds(
+  config: WalletConfig,
+  self: number,
+  selfKeys: PartyKeys,
+  participants: readonly number[],
+): ChannelEnds {
+  const peers = new Map<number, PartyIdentity>();
+  for (const index of participants)
+    if (index !== self) peers.set(index, partyOf(config, index).identity);
+  return { self, selfKeys, peers };
+}
+
+/**
+ * The DKG context bound into the session id (tss DkgConfig.context): the wallet id and every
+ * party's identity keys, so a transcript cannot be replayed into another wallet or with another
+ * server (research/tecdsa.md §2.8 "bound to a sid that includes all identity keys").
+ */
+export function walletContext(config: WalletConfig, purpose: string): Uint8Array {
+  const parts: Uint8Array[] = [
+    new TextEncoder().encode(`ckm/wallet-context/v1/${purpose}`),
+    new TextEncoder().encode(config.walletId),
+  ];
+  for (const p of config.parties) parts.push(p.identity.signingKey, p.identity.agreementKey);
+  let length = 0;
+  for (const part of parts) length += 4 + part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    new DataView(out.buffer).setUint32(at, part.length);
+    out.set(part, at + 4);
+    at += 4 + part.length;
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+/**
+ * Request-rate limits per client address and per wallet: a fixed one-minute window per key, in
+ * this process's memory. Several instances behind a load balancer each apply their own window;
+ * the limit is a guard against floods, not an accounting system. Bounded: the oldest keys are
+ * dropped first when the table is full.
+ * @module
+ */
+
+export type RateDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+const WINDOW_MS = 60_000;
+const MAX_KEYS = 100_000;
+
+export class RateLimiter {
+  readonly #limit: number;
+  readonly #now: () => number;
+  readonly #windows = new Map<string, { start: number; count: number }>();
+
+  constructor(requestsPerMinute: number, now: () => number = Date.now) {
+    this.#limit = requestsPerMinute;
+    this.#now = now;
+  }
+
+  take(key: string): RateDecision {
+    const now = this.#now();
+    let window = this.#windows.get(key);
+    if (!window || now - window.start >= WINDOW_MS) {
+      this.#windows.delete(key);
+      if (this.#windows.size >= MAX_KEYS) {
+        const oldest = this.#windows.keys().next().value;
+        if (oldest !== undefined) this.#windows.delete(oldest);
+      }
+      window = { start: now, count: 0 };
+      this.#windows.set(key, window);
+    }
+    window.count++;
+    if (window.count <= this.#limit) return { allowed: true };
+    return {
+      allowed: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((window.start + WINDOW_MS - now) / 1000)),
+    };
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The database schema, as ordered migrations applied when storage opens. Written once in plain
+ * PostgreSQL that PGlite runs unchanged: TEXT ids, BYTEA for keys and sealed secrets, BIGINT for
+ * millisecond timestamps.
+ *
+ * Each migration runs in one transaction with the `schema_migrations` bookkeeping, behind a
+ * transaction-level advisory lock (PostgreSQL §9.27.10 `pg_advisory_xact_lock`), so several
+ * server instances starting together on one PostgreSQL apply each migration exactly once; the
+ * others wait and then find it applied. Never edit a released migration: append a new one.
+ * @module
+ */
+import { StorageUnavailableError } from './errors';
+import type { Sql } from './sql';
+
+export type Migration = {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+};
+
+/** Advisory lock id for schema changes: "ckm" and 1 as one 32-bit integer. */
+const MIGRATION_LOCK_ID = 0x636b6d01;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    statements: [
+      // The server's own identity keys: a single row, sealed (table `server_keys`).
+      `CREATE TABLE server_keys (
+        id SMALLINT PRIMARY KEY CHECK (id = 1),
+        sealed BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      )`,
+      // Public material only: the device's keys that authenticate its requests.
+      `CREATE TABLE wallets (
+        wallet_id TEXT PRIMARY KEY,
+        device_signing_key BYTEA NOT NULL,
+        device_agreement_key BYTEA NOT NULL,
+        party INTEGER NOT NULL,
+        config BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      )`,
+      // Two-phase key versions: a refresh adds a 'pending' row beside the 'active' one; commit
+      // switches in one transaction, so a crash leaves the old or the new share, never neither.
+      `CREATE TABLE key_versions (
+        wallet_id TEXT NOT NULL REFERENCES wallets (wallet_id) ON DELETE CASCADE,
+        version INTEGER NOT NULL CHECK (version >= 0),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'active')),
+        public_key BYTEA NOT NULL,
+        share_sealed BYTEA NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (wallet_id, version)
+      )`,
+      `CREATE UNIQUE INDEX key_versions_one_active ON key_versions (wallet_id) WHERE status = 'active'`,
+      // In-flight protocol sessions, shared by every instance; `step` is the compare-and-swap guard.
+      `CREATE TABLE sessions (
+        session_id TEXT PRIMARY KEY,
+        wallet_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        state_sealed BYTEA NOT NULL,
+        expires_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      'CREATE INDEX sessions_wallet_expiry ON sessions (wallet_id, expires_at)',
+      'CREATE INDEX sessions_expiry ON sessions (expires_at)',
+      // Replay cache shared by every instance.
+      `CREATE TABLE replay_nonces (
+        scope TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (scope, nonce)
+      )`,
+      'CREATE INDEX replay_nonces_expiry ON replay_nonces (expires_at)',
+      // Who asked what, when, the digest and the outcome. Never a secret.
+      `CREATE TABLE audit_log (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at BIGINT NOT NULL,
+        wallet_id TEXT,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        digest TEXT,
+        outcome TEXT NOT NULL,
+        detail TEXT
+      )`,
+      'CREATE INDEX audit_log_wallet ON audit_log (wallet_id, id)',
+    ],
+  },
+];
+
+/**
+ * Applies the migrations that `sql` lacks, in order; returns the versions it applied (none when
+ * the schema is current). Refuses a database whose schema is newer than this server knows.
+ */
+export async function migrate(
+  sql: Sql,
+  options: { migrations?: readonly Migration[]; now?: () => number } = {},
+): Promise<number[]> {
+  const migrations = options.migrations ?? MIGRATIONS;
+  const now = options.now ?? Date.now;
+  return sql.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        applied_at BIGINT NOT NULL
+      )`,
+    );
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => row.version));
+    const known = Math.max(0, ...migrations.map((migration) => migration.version));
+    const newest = Math.max(0, ...applied);
+    if (newest > known)
+      throw new StorageUnavailableError(
+        `database schema version ${newest} is newer than this server knows (${known}); upgrade the server`,
+      );
+    const done: number[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query(
+        'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+        [migration.version, migration.name, now()],
+      );
+      done.push(migration.version);
+    }
+    return done;
+  });
+}

@@ -1,0 +1,496 @@
+/**
+ * `Storage` over any `Sql` (PGlite or PostgreSQL): the server's wallets, two-phase key versions,
+ * in-flight sessions, replay cache and audit log, written once in one SQL dialect.
+ *
+ * Secrets (shares, session states, server keys) are sealed by `at-rest.ts` before they are
+ * written and opened after they are read; the database never sees them in the clear. Every
+ * read-modify-write is one conditional statement or one transaction, so several instances on
+ * one PostgreSQL never lose each other's updates:
+ * - sessions advance by compare-and-swap on `step` (a conditional UPDATE);
+ * - `commitKey` locks the wallet row, then deletes the other versions and activates the new one;
+ * - the replay cache is one INSERT … ON CONFLICT that only revives an expired entry.
+ * @module
+ */
+import { openAtRest, type RowIdentity, sealAtRest } from './at-rest';
+import { StorageConflictError, StorageNotFoundError, StorageUnavailableError } from './errors';
+import { SQLSTATE, type Sql } from './sql';
+import type { KeyStatus, KeyVersionRecord, SessionRecord, Storage, WalletRecord } from './types';
+
+const MAX_ID_LENGTH = 256;
+const MAX_AUDIT_FIELD_LENGTH = 256;
+/** Longer details are cut, not refused: losing an audit line is worse than shortening it. */
+const MAX_AUDIT_DETAIL_LENGTH = 2000;
+const MAX_AUDIT_LIMIT = 1000;
+/** PostgreSQL INTEGER. */
+const MAX_INT32 = 2 ** 31 - 1;
+const PUBLIC_KEY_LENGTH = 33;
+
+// ── Checks at the door (programming errors: TypeError for a type, RangeError for a value) ──
+
+function assertText(value: unknown, name: string, maxLength: number): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(`"${name}" expected string`);
+  if (value.length === 0 || value.length > maxLength)
+    throw new RangeError(`"${name}" expected 1..${maxLength} characters, got ${value.length}`);
+}
+
+function assertId(value: unknown, name: string): asserts value is string {
+  assertText(value, name, MAX_ID_LENGTH);
+}
+
+function assertInteger(value: unknown, name: string, max: number): asserts value is number {
+  if (typeof value !== 'number') throw new TypeError(`"${name}" expected number`);
+  if (!Number.isSafeInteger(value) || value < 0 || value > max)
+    throw new RangeError(`"${name}" expected an integer in 0..${max}, got ${value}`);
+}
+
+function assertInt32(value: unknown, name: string): asserts value is number {
+  assertInteger(value, name, MAX_INT32);
+}
+function assertTime(value: unknown, name: string): asserts value is number {
+  assertInteger(value, name, Number.MAX_SAFE_INTEGER);
+}
+
+function assertBytes(value: unknown, name: string, length?: number): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`"${name}" expected Uint8Array`);
+  if (length !== undefined && value.length !== length)
+    throw new RangeError(
+      `"${name}" expected Uint8Array of length ${length}, got length=${value.length}`,
+    );
+}
+
+function assertOptionalText(value: unknown, name: string, maxLength: number): void {
+  if (value !== undefined && value !== null) assertText(value, name, maxLength);
+}
+
+// ── Row identities (the associated data of each sealed column) ──
+
+const serverKeysRow: RowIdentity = { table: 'server_keys', fields: ['1'], label: 'server_keys(1)' };
+
+const keyRow = (walletId: string, version: number, publicKey: Uint8Array): RowIdentity => ({
+  table: 'key_versions',
+  fields: [walletId, version, publicKey],
+  label: `key_versions(wallet ${walletId}, version ${version})`,
+});
+
+const sessionRow = (sessionId: string): RowIdentity => ({
+  table: 'sessions',
+  fields: [sessionId],
+  label: `sessions(${sessionId})`,
+});
+
+// ── Rows as they come back ──
+
+type WalletRow = {
+  wallet_id: string;
+  device_signing_key: Uint8Array;
+  device_agreement_key: Uint8Array;
+  party: number;
+  config: Uint8Array;
+  created_at: number;
+};
+type KeyRow = {
+  wallet_id: string;
+  version: number;
+  status: KeyStatus;
+  public_key: Uint8Array;
+  created_at: number;
+};
+type SealedKeyRow = KeyRow & { share_sealed: Uint8Array };
+type SessionRow = {
+  session_id: string;
+  wallet_id: string;
+  kind: string;
+  step: number;
+  state_sealed: Uint8Array;
+  expires_at: number;
+  updated_at: number;
+};
+type AuditRow = {
+  at: number;
+  wallet_id: string | null;
+  actor: string;
+  action: string;
+  digest: string | null;
+  outcome: string;
+  detail: string | null;
+};
+
+const KEY_COLUMNS = 'wallet_id, version, status, public_key, created_at';
+
+function toKeyMeta(row: KeyRow): Omit<KeyVersionRecord, 'share'> {
+  return {
+    walletId: row.wallet_id,
+    version: row.version,
+    status: row.status,
+    publicKey: row.public_key,
+    createdAt: row.created_at,
+  };
+}
+
+export type SqlStorageOptions = {
+  sql: Sql;
+  /** 32 bytes; copied, and the copy is wiped on `close()`. */
+  kek: Uint8Array;
+  now?: () => number;
+};
+
+/** Builds `Storage` over an already migrated `Sql`; `close()` closes the `Sql` too. */
+export function createSqlStorage(options: SqlStorageOptions): Storage {
+  const { sql } = options;
+  const kek = Uint8Array.from(options.kek);
+  const now = options.now ?? Date.now;
+  let closed = false;
+
+  const seal = (row: RowIdentity, plaintext: Uint8Array) => sealAtRest(kek, row, plaintext);
+  const open = (row: RowIdentity, sealed: Uint8Array) => openAtRest(kek, row, sealed);
+  const assertOpen = () => {
+    if (closed) throw new StorageUnavailableError('storage is closed');
+  };
+
+  function toKeyRecord(row: SealedKeyRow): KeyVersionRecord {
+    const share = open(keyRow(row.wallet_id, row.version, row.public_key), row.share_sealed);
+    return { ...toKeyMeta(row), share };
+  }
+
+  return {
+    kind: sql.kind,
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      kek.fill(0);
+      await sql.close();
+    },
+
+    async serverKeys(create) {
+      assertOpen();
+      const read = async () => {
+        const [row] = await sql.query<{ sealed: Uint8Array }>(
+          'SELECT sealed FROM server_keys WHERE id = 1',
+        );
+        return row === undefined ? undefined : open(serverKeysRow, row.sealed);
+      };
+      const stored = await read();
+      if (stored !== undefined) return stored;
+      const fresh = create();
+      assertBytes(fresh, 'serverKeys');
+      // Two instances starting together: the first insert wins, both return what it stored.
+      await sql.query(
+        'INSERT INTO server_keys (id, sealed, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING',
+        [seal(serverKeysRow, fresh), now()],
+      );
+      const kept = await read();
+      if (kept === undefined)
+        throw new StorageUnavailableError('server_keys(1) vanished after insert');
+      return kept;
+    },
+
+    async createWallet(w) {
+      assertOpen();
+      assertId(w.walletId, 'walletId');
+      assertBytes(w.deviceSigningKey, 'deviceSigningKey');
+      assertBytes(w.deviceAgreementKey, 'deviceAgreementKey');
+      assertInt32(w.party, 'party');
+      assertBytes(w.config, 'config');
+      const rows = await sql.query(
+        `INSERT INTO wallets (wallet_id, device_signing_key, device_agreement_key, party, config, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (wallet_id) DO NOTHING RETURNING wallet_id`,
+        [w.walletId, w.deviceSigningKey, w.deviceAgreementKey, w.party, w.config, now()],
+      );
+      return rows.length === 1 ? 'created' : 'exists';
+    },
+
+    async getWallet(walletId) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      const [row] = await sql.query<WalletRow>(
+        `SELECT wallet_id, device_signing_key, device_agreement_key, party, config, created_at
+         FROM wallets WHERE wallet_id = $1`,
+        [walletId],
+      );
+      if (row === undefined) return undefined;
+      return {
+        walletId: row.wallet_id,
+        deviceSigningKey: row.device_signing_key,
+        deviceAgreementKey: row.device_agreement_key,
+        party: row.party,
+        config: row.config,
+        createdAt: row.created_at,
+      } satisfies WalletRecord;
+    },
+
+    async putPendingKey(k) {
+      assertOpen();
+      assertId(k.walletId, 'walletId');
+      assertInt32(k.version, 'version');
+      assertBytes(k.publicKey, 'publicKey', PUBLIC_KEY_LENGTH);
+      assertBytes(k.share, 'share');
+      const row = keyRow(k.walletId, k.version, k.publicKey);
+      let inserted: unknown[];
+      try {
+        inserted = await sql.query(
+          `INSERT INTO key_versions (wallet_id, version, status, public_key, share_sealed, created_at)
+           VALUES ($1, $2, 'pending', $3, $4, $5)
+           ON CONFLICT (wallet_id, version) DO NOTHING RETURNING version`,
+          [k.walletId, k.version, k.publicKey, seal(row, k.share), now()],
+        );
+      } catch (error) {
+        if (
+          error instanceof StorageUnavailableError &&
+          error.sqlState === SQLSTATE.foreignKeyViolation
+        )
+          throw new StorageNotFoundError(`wallet ${k.walletId} does not exist`, { cause: error });
+        throw error;
+      }
+      if (inserted.length === 0) throw new StorageConflictError(`${row.label} already exists`);
+    },
+
+    async commitKey(walletId, version) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      assertInt32(version, 'version');
+      await sql.transaction(async (tx) => {
+        // Serialises every key change of this wallet: two commits never interleave their deletes.
+        await tx.query('SELECT wallet_id FROM wallets WHERE wallet_id = $1 FOR UPDATE', [walletId]);
+        const [target] = await tx.query<{ status: KeyStatus }>(
+          'SELECT status FROM key_versions WHERE wallet_id = $1 AND version = $2',
+          [walletId, version],
+        );
+        if (target === undefined)
+          throw new StorageNotFoundError(
+            `key_versions(wallet ${walletId}, version ${version}) does not exist`,
+          );
+        if (target.status === 'active') return;
+        // Delete first: the partial unique index allows one active version per wallet.
+        await tx.query('DELETE FROM key_versions WHERE wallet_id = $1 AND version <> $2', [
+          walletId,
+          version,
+        ]);
+        await tx.query(
+          `UPDATE key_versions SET status = 'active' WHERE wallet_id = $1 AND version = $2`,
+          [walletId, version],
+        );
+      });
+    },
+
+    async discardPendingKey(walletId, version) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      assertInt32(version, 'version');
+      await sql.query(
+        `DELETE FROM key_versions WHERE wallet_id = $1 AND version = $2 AND status = 'pending'`,
+        [walletId, version],
+      );
+    },
+
+    async getActiveKey(walletId) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      const [row] = await sql.query<SealedKeyRow>(
+        `SELECT ${KEY_COLUMNS}, share_sealed FROM key_versions
+         WHERE wallet_id = $1 AND status = 'active'`,
+        [walletId],
+      );
+      return row === undefined ? undefined : toKeyRecord(row);
+    },
+
+    async getKey(walletId, version) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      assertInt32(version, 'version');
+      const [row] = await sql.query<SealedKeyRow>(
+        `SELECT ${KEY_COLUMNS}, share_sealed FROM key_versions WHERE wallet_id = $1 AND version = $2`,
+        [walletId, version],
+      );
+      return row === undefined ? undefined : toKeyRecord(row);
+    },
+
+    async listKeys(walletId) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      const rows = await sql.query<KeyRow>(
+        `SELECT ${KEY_COLUMNS} FROM key_versions WHERE wallet_id = $1 ORDER BY version`,
+        [walletId],
+      );
+      return rows.map(toKeyMeta);
+    },
+
+    async updateKeyShare(walletId, version, share) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      assertInt32(version, 'version');
+      assertBytes(share, 'share');
+      const missing = () =>
+        new StorageNotFoundError(
+          `key_versions(wallet ${walletId}, version ${version}) does not exist`,
+        );
+      const [row] = await sql.query<{ public_key: Uint8Array }>(
+        'SELECT public_key FROM key_versions WHERE wallet_id = $1 AND version = $2',
+        [walletId, version],
+      );
+      if (row === undefined) throw missing();
+      // The public key is part of the row identity; matching it keeps the seal and the row together.
+      const updated = await sql.query(
+        `UPDATE key_versions SET share_sealed = $3
+         WHERE wallet_id = $1 AND version = $2 AND public_key = $4 RETURNING version`,
+        [walletId, version, seal(keyRow(walletId, version, row.public_key), share), row.public_key],
+      );
+      if (updated.length === 0) throw missing();
+    },
+
+    async createSession(s) {
+      assertOpen();
+      assertId(s.sessionId, 'sessionId');
+      assertId(s.walletId, 'walletId');
+      assertId(s.kind, 'kind');
+      assertInt32(s.step, 'step');
+      assertBytes(s.state, 'state');
+      assertTime(s.expiresAt, 'expiresAt');
+      const rows = await sql.query(
+        `INSERT INTO sessions (session_id, wallet_id, kind, step, state_sealed, expires_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (session_id) DO NOTHING RETURNING session_id`,
+        [
+          s.sessionId,
+          s.walletId,
+          s.kind,
+          s.step,
+          seal(sessionRow(s.sessionId), s.state),
+          s.expiresAt,
+          now(),
+        ],
+      );
+      if (rows.length === 0)
+        throw new StorageConflictError(`sessions(${s.sessionId}) already exists`);
+    },
+
+    async getSession(sessionId) {
+      assertOpen();
+      assertId(sessionId, 'sessionId');
+      const [row] = await sql.query<SessionRow>(
+        `SELECT session_id, wallet_id, kind, step, state_sealed, expires_at, updated_at
+         FROM sessions WHERE session_id = $1 AND expires_at >= $2`,
+        [sessionId, now()],
+      );
+      if (row === undefined) return undefined;
+      return {
+        sessionId: row.session_id,
+        walletId: row.wallet_id,
+        kind: row.kind,
+        step: row.step,
+        state: open(sessionRow(row.session_id), row.state_sealed),
+        expiresAt: row.expires_at,
+        updatedAt: row.updated_at,
+      } satisfies SessionRecord;
+    },
+
+    async advanceSession(sessionId, fromStep, toStep, state, expiresAt) {
+      assertOpen();
+      assertId(sessionId, 'sessionId');
+      assertInt32(fromStep, 'fromStep');
+      assertInt32(toStep, 'toStep');
+      // Steps only move forward: with A→B→A allowed, a stale writer could win the swap (ABA).
+      if (toStep <= fromStep)
+        throw new RangeError(
+          `"toStep" expected greater than fromStep (${fromStep}), got ${toStep}`,
+        );
+      assertBytes(state, 'state');
+      assertTime(expiresAt, 'expiresAt');
+      const at = now();
+      // One conditional UPDATE: under concurrency the loser re-reads the winner's step and
+      // matches nothing (PostgreSQL §13.2.1); PGlite runs statements one at a time.
+      const rows = await sql.query(
+        `UPDATE sessions SET step = $3, state_sealed = $4, expires_at = $5, updated_at = $6
+         WHERE session_id = $1 AND step = $2 AND expires_at >= $6 RETURNING session_id`,
+        [sessionId, fromStep, toStep, seal(sessionRow(sessionId), state), expiresAt, at],
+      );
+      return rows.length === 1;
+    },
+
+    async deleteSession(sessionId) {
+      assertOpen();
+      assertId(sessionId, 'sessionId');
+      await sql.query('DELETE FROM sessions WHERE session_id = $1', [sessionId]);
+    },
+
+    async countLiveSessions(walletId, at) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      assertTime(at, 'now');
+      const [row] = await sql.query<{ n: number }>(
+        'SELECT count(*) AS n FROM sessions WHERE wallet_id = $1 AND expires_at >= $2',
+        [walletId, at],
+      );
+      return row?.n ?? 0;
+    },
+
+    async deleteExpiredSessions(at) {
+      assertOpen();
+      assertTime(at, 'now');
+      const [row] = await sql.query<{ n: number }>(
+        `WITH gone AS (DELETE FROM sessions WHERE expires_at < $1 RETURNING 1)
+         SELECT count(*) AS n FROM gone`,
+        [at],
+      );
+      await sql.query('DELETE FROM replay_nonces WHERE expires_at < $1', [at]);
+      return row?.n ?? 0;
+    },
+
+    async rememberNonce(scope, nonce, expiresAt) {
+      assertOpen();
+      assertId(scope, 'scope');
+      assertId(nonce, 'nonce');
+      assertTime(expiresAt, 'expiresAt');
+      // New → inserted; seen but expired → revived; seen and live → nothing returned. A racing
+      // twin waits on the primary key, then sees the committed row as live.
+      const rows = await sql.query(
+        `INSERT INTO replay_nonces (scope, nonce, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (scope, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
+         WHERE replay_nonces.expires_at < $4 RETURNING nonce`,
+        [scope, nonce, expiresAt, now()],
+      );
+      return rows.length === 1;
+    },
+
+    async audit(e) {
+      assertOpen();
+      if (e.walletId !== null) assertId(e.walletId, 'walletId');
+      assertText(e.actor, 'actor', MAX_AUDIT_FIELD_LENGTH);
+      assertText(e.action, 'action', MAX_AUDIT_FIELD_LENGTH);
+      assertText(e.outcome, 'outcome', MAX_AUDIT_FIELD_LENGTH);
+      assertOptionalText(e.digest, 'digest', MAX_AUDIT_FIELD_LENGTH);
+      if (e.detail !== undefined && e.detail !== null && typeof e.detail !== 'string')
+        throw new TypeError('"detail" expected string');
+      const detail =
+        e.detail && e.detail.length > MAX_AUDIT_DETAIL_LENGTH
+          ? `${e.detail.slice(0, MAX_AUDIT_DETAIL_LENGTH - 1)}…`
+          : (e.detail ?? null);
+      await sql.query(
+        `INSERT INTO audit_log (at, wallet_id, actor, action, digest, outcome, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [now(), e.walletId, e.actor, e.action, e.digest ?? null, e.outcome, detail],
+      );
+    },
+
+    async listAudit(walletId, limit) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      assertInteger(limit, 'limit', MAX_AUDIT_LIMIT);
+      if (limit === 0)
+        throw new RangeError(`"limit" expected an integer in 1..${MAX_AUDIT_LIMIT}, got 0`);
+      const rows = await sql.query<AuditRow>(
+        `SELECT at, wallet_id, actor, action, digest, outcome, detail FROM audit_log
+         WHERE wallet_id = $1 ORDER BY id DESC LIMIT $2`,
+        [walletId, limit],
+      );
+      return rows.map((row) => ({
+        at: row.at,
+        walletId: row.wallet_id,
+        actor: row.actor,
+        action: row.action,
+        digest: row.digest,
+        outcome: row.outcome,
+        detail: row.detail,
+      }));
+    },
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * The storage interface the CKM server codes against: wallets, two-phase key versions,
+ * in-flight sessions, the replay cache and the audit log. Two backends implement it with one
+ * SQL dialect: embedded PGlite (one process, `--data DIR`) and PostgreSQL (`--database-url`,
+ * several instances behind a load balancer continue each other's sessions).
+ *
+ * Shares, session states and the server's keys cross this interface as plaintext and are sealed
+ * by the storage layer (see `at-rest.ts`) before they reach the database.
+ * @module
+ */
+
+export type KeyStatus = 'pending' | 'active';
+
+export type WalletRecord = {
+  walletId: string;
+  deviceSigningKey: Uint8Array;
+  deviceAgreementKey: Uint8Array;
+  /** This server's party index in the wallet. */
+  party: number;
+  /** The wallet's configuration as enrolled (wire-encoded by `ckm/`); public, stored as is. */
+  config: Uint8Array;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+};
+
+export type KeyVersionRecord = {
+  walletId: string;
+  version: number;
+  status: KeyStatus;
+  /** Compressed secp256k1 point, 33 bytes. */
+  publicKey: Uint8Array;
+  /** The server's share, plaintext after decryption. */
+  share: Uint8Array;
+  createdAt: number;
+};
+
+export type SessionRecord = {
+  sessionId: string;
+  walletId: string;
+  kind: string;
+  step: number;
+  /** Plaintext after decryption. */
+  state: Uint8Array;
+  /** Milliseconds since the epoch; the session is gone once `now > expiresAt`. */
+  expiresAt: number;
+  updatedAt: number;
+};
+
+/** One line of the audit log. Never put a secret in any field. */
+export type AuditEntry = {
+  walletId: string | null;
+  actor: string;
+  action: string;
+  digest?: string | null;
+  outcome: string;
+  detail?: string | null;
+};
+
+export interface Storage {
+  readonly kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+  /** Server identity secret keys (opaque blob, encrypted by the storage layer with the KEK). Returns the stored blob; if none, stores `create()` atomically (two instances racing keep one). */
+  serverKeys(create: () => Uint8Array): Promise<Uint8Array>;
+  createWallet(w: Omit<WalletRecord, 'createdAt'>): Promise<'created' | 'exists'>;
+  getWallet(walletId: string): Promise<WalletRecord | undefined>;
+  /** Stores a new key version as pending (refuses an existing (walletId, version) → StorageConflictError). The wallet must exist (StorageNotFoundError otherwise). */
+  putPendingKey(k: Omit<KeyVersionRecord, 'status' | 'createdAt'>): Promise<void>;
+  /** Atomically: version becomes active, every other version of the wallet is deleted. Idempotent when already active (then nothing changes, so a repeated commit never drops a newer pending version). Throws StorageNotFoundError if the version does not exist. */
+  commitKey(walletId: string, version: number): Promise<void>;
+  /** Drops a pending version (abort of a failed refresh). No-op when absent; never drops an active one. */
+  discardPendingKey(walletId: string, version: number): Promise<void>;
+  getActiveKey(walletId: string): Promise<KeyVersionRecord | undefined>;
+  getKey(walletId: string, version: number): Promise<KeyVersionRecord | undefined>;
+  /** Every version of the wallet, oldest first, without shares. */
+  listKeys(walletId: string): Promise<Omit<KeyVersionRecord, 'share'>[]>;
+  /** Replaces the share bytes of an existing version (used to persist a ban flag). StorageNotFoundError if absent. */
+  updateKeyShare(walletId: string, version: number, share: Uint8Array): Promise<void>;
+  /** StorageConflictError if the id exists. */
+  createSession(s: Omit<SessionRecord, 'updatedAt'>): Promise<void>;
+  /** undefined if absent or expired (now > expiresAt). */
+  getSession(sessionId: string): Promise<SessionRecord | undefined>;
+  /** Compare-and-swap: only if the stored step equals `fromStep` and not expired; returns false otherwise (another instance advanced it, or it expired). */
+  advanceSession(
+    sessionId: string,
+    fromStep: number,
+    toStep: number,
+    state: Uint8Array,
+    expiresAt: number,
+  ): Promise<boolean>;
+  deleteSession(sessionId: string): Promise<void>;
+  countLiveSessions(walletId: string, now: number): Promise<number>;
+  /** Deletes sessions with `now > expiresAt` and returns how many; also sweeps expired replay-cache entries. */
+  deleteExpiredSessions(now: number): Promise<number>;
+  /** Replay cache shared by every instance: true if new (remembered until expiresAt), false if already seen and unexpired. */
+  rememberNonce(scope: string, nonce: string, expiresAt: number): Promise<boolean>;
+  audit(e: AuditEntry): Promise<void>;
+  /** The wallet's newest entries first, at most `limit` (1..1000). */
+  listAudit(walletId: string, limit: number): Promise<(AuditEntry & { at: number })[]>;
+}
+
+type CommonOpenOptions = {
+  /** 32-byte key-encryption key (see `loadKek`). Never stored, never logged. */
+  kek: Uint8Array;
+  /** Clock in ms since the epoch; `Date.now` unless a test injects one. */
+  now?: () => number;
+};
+
+/** Embedded PGlite in `<dataDir>/db`, or PostgreSQL at `databaseUrl`; never both. */
+export type OpenStorageOptions =
+  | (CommonOpenOptions & { dataDir: string; databaseUrl?: never })
+  | (CommonOpenOptions & { databaseUrl: string; dataDir?: never });
+
+export type LoadKekOptions = {
+  /** `--kek-file`: 32 raw bytes or 64 hex characters; must not be readable by group or others. */
+  file?: string;
+  /** Looked up for `CKM_KEK` (64 hex characters). */
+  env?: NodeJS.ProcessEnv;
+  /** Development default: `<dataDir>/kek`, created with mode 0600 on first start. */
+  dataDir?: string;
+};
+
+// The two entry points, re-exported so this file holds the whole interface.
+export { loadKek } from './kek';
+export { openStorage } from './open';
