@@ -25,13 +25,13 @@ import {
   TssError,
 } from '../../tss/index';
 import { decodeRoundState, encodeRoundState, type RoundState } from '../../tss/state-codec';
-import {
-  type EnrollRequest,
-  type OpenSessionRequest,
-  type SessionKind,
-  type StepResponse,
-  type StepResult,
-  type WalletStatus,
+import type {
+  EnrollRequest,
+  OpenSessionRequest,
+  SessionKind,
+  StepResponse,
+  StepResult,
+  WalletStatus,
 } from '../api';
 import type { SealedMessage } from '../channel';
 import { decodeWire, encodeWire } from '../codec';
