@@ -1,6 +1,7 @@
 /**
  * secp256k1 for `tss/`: the point type, scalar arithmetic mod n, and canonical encodings.
- * Secret scalars are multiplied with `multiply` (constant-time, blinded), never `multiplyUnsafe`.
+ * Secret scalars are multiplied with `multiply` (constant-time, blinded), never `multiplyUnsafe`;
+ * `mulPublic` (variable-time) is only for scalars whose leak cannot help anyone.
  * @module
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -39,6 +40,15 @@ export function mulG(s: bigint): Point {
 export function mulPoint(point: Point, s: bigint): Point {
   const k = mod(s);
   return k === 0n || point.is0() ? IDENTITY : point.multiply(k);
+}
+
+/**
+ * s·P for a scalar s that is **not secret** (variable-time `multiplyUnsafe`, ~2.5× faster than
+ * {@link mulPoint}); 0 gives the identity. Each caller argues why its scalar may leak.
+ */
+export function mulPublic(point: Point, s: bigint): Point {
+  const k = mod(s);
+  return k === 0n || point.is0() ? IDENTITY : point.multiplyUnsafe(k);
 }
 
 /** Big-endian bytes reduced mod n (for hash outputs; not for decoding peer scalars). */

@@ -1,9 +1,11 @@
 /**
  * Signing round 2 (DKLs23 Protocol 3.6 step 2; research/tecdsa.md §2.6 R2): with each peer, run
  * RVOLE as Alice on (r_i, sk_i) against the peer's Bob message, then open R_i and send pk_i,
- * Γ^u = c^u·G, Γ^v = c^v·G and ψ = φ_i − χ_{i,j}.
+ * Γ^u = c^u·G, Γ^v = c^v·G and ψ = φ_i − χ_{i,j}. Last, draw the weight e_j of round 3's batched
+ * Γ check for each peer (after every other draw, so transcripts of a seeded RNG are unchanged).
  * @module
  */
+import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { mulG, pointToBytes, scalarToBytes, sub } from '../curve';
 import type { Rng } from '../rng';
 import { consume } from '../state';
@@ -11,6 +13,14 @@ import { voleAliceRespond } from '../vole';
 import { collectSignMessages, parseSign1 } from './parse';
 import { multiplicationSid } from './round1';
 import type { Sign2Direct, SignRound1State, SignRound2State } from './types';
+
+/** Bytes of a batched-Γ-check weight: e is uniform in [0, 2^128), soundness error ≤ 2^-128. */
+export const GAMMA_WEIGHT_BYTES = 16;
+
+/** A uniform 128-bit weight e (not reduced: 2^128 < n). */
+function gammaWeight(rng: Rng): bigint {
+  return bytesToNumberBE(rng(GAMMA_WEIGHT_BYTES));
+}
 
 export function signRound2(
   round1: SignRound1State,
@@ -56,7 +66,16 @@ export function signRound2(
     };
   });
 
+  // e_j for the batched Γ check (round 3): drawn now, before the peer's round-2 message exists.
+  const gammaWeights = new Map(peers.map((peer) => [peer, gammaWeight(rng)]));
+
   const { phase: _phase, salts: _salts, ...common } = round1;
-  const state: SignRound2State = { ...common, phase: 'sign/round2', commitments, alice };
+  const state: SignRound2State = {
+    ...common,
+    phase: 'sign/round2',
+    commitments,
+    alice,
+    gammaWeights,
+  };
   return { state, direct };
 }

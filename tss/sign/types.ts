@@ -84,6 +84,11 @@ export type SignRound2State = SignCommon & {
   readonly commitments: ReadonlyMap<number, Uint8Array>;
   /** Our RVOLE Alice outputs per peer: (c^u, c^v). */
   readonly alice: ReadonlyMap<number, { cu: bigint; cv: bigint }>;
+  /**
+   * e_j < 2^128 per peer: the weight of the batched Γ check in round 3, drawn before the peer's
+   * round-2 message exists so the peer cannot adapt to it (docs/protocol.md §9).
+   */
+  readonly gammaWeights: ReadonlyMap<number, bigint>;
 };
 
 export type SignRound3State = SignCommon & {
