@@ -6,10 +6,11 @@
  * enrollment request is signed by the key it enrolls. docs/server-api.md documents the same.
  * @module
  */
+import { decodePoint, type ResharePublic } from '../tss/index';
 import type { SealedMessage } from './channel';
 import { CkmError, type CkmErrorCode } from './errors';
 import { parseSealedList } from './session/messages';
-import { isWalletId, parseWalletConfig, type WalletConfig } from './wallet';
+import { isWalletId, parseWalletConfig, type WalletConfig, walletConfigToWire } from './wallet';
 
 export const CBOR_CONTENT_TYPE = 'application/cbor';
 
@@ -42,7 +43,7 @@ export const WIRE = {
   error: 'ckm.error',
 } as const;
 
-export const SESSION_KINDS = ['dkg', 'refresh', 'sign'] as const;
+export const SESSION_KINDS = ['dkg', 'refresh', 'reshare', 'sign'] as const;
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
 export type EnrollRequest = { readonly config: WalletConfig; readonly self: number };
@@ -54,6 +55,19 @@ export type OpenSessionRequest =
       readonly kind: 'refresh';
       readonly fromVersion: number;
       readonly version: number;
+    }
+  | {
+      readonly sessionId: string;
+      readonly kind: 'reshare';
+      /** The survivor's active version (a newcomer has none; it sends the same number). */
+      readonly fromVersion: number;
+      readonly version: number;
+      /** The wallet's configuration after the re-share. */
+      readonly config: WalletConfig;
+      /** Old parties that bring their shares (indices unchanged). */
+      readonly survivors: readonly number[];
+      /** The key's public facts, for newcomers (checked by the DKG against the survivors' shares). */
+      readonly key: ResharePublic;
     }
   | {
       readonly sessionId: string;
@@ -141,7 +155,9 @@ const MAX_VERSION = 2 ** 31 - 1;
 export function parseEnrollRequest(value: unknown): EnrollRequest {
   const body = record(value, 'enroll', ['config', 'self']);
   const config = parseWalletConfig(body.config);
-  const self = integer(body.self, 'enroll.self', 2, config.parties.length);
+  const self = integer(body.self, 'enroll.self', 1, 16);
+  if (config.parties.find((p) => p.index === self)?.role !== 'server')
+    throw new CkmError('MalformedMessage', '"enroll.self" expected the index of a server party');
   return { config, self };
 }
 
@@ -166,6 +182,30 @@ export function parseOpenSession(value: unknown): OpenSessionRequest {
         throw new CkmError('MalformedMessage', '"open.version" expected fromVersion + 1');
       return { sessionId: sessionIdOf(body.sessionId), kind, fromVersion, version };
     }
+    case 'reshare': {
+      const body = record(value, 'open', [
+        'sessionId',
+        'kind',
+        'fromVersion',
+        'version',
+        'config',
+        'survivors',
+        'key',
+      ]);
+      const fromVersion = integer(body.fromVersion, 'open.fromVersion', 1, MAX_VERSION - 1);
+      const version = integer(body.version, 'open.version', 2, MAX_VERSION);
+      if (version !== fromVersion + 1)
+        throw new CkmError('MalformedMessage', '"open.version" expected fromVersion + 1');
+      return {
+        sessionId: sessionIdOf(body.sessionId),
+        kind,
+        fromVersion,
+        version,
+        config: parseWalletConfig(body.config),
+        survivors: integerList(body.survivors, 'open.survivors', 16, 16),
+        key: parseResharePublic(body.key),
+      };
+    }
     case 'sign': {
       const body = record(value, 'open', [
         'sessionId',
@@ -189,6 +229,53 @@ export function parseOpenSession(value: unknown): OpenSessionRequest {
     default:
       throw new CkmError('MalformedMessage', '"open.kind" expected "dkg", "refresh" or "sign"');
   }
+}
+
+/** The wire form of an open-session request (configurations and points as plain data). */
+export function openSessionToWire(request: OpenSessionRequest): object {
+  if (request.kind !== 'reshare') return request;
+  return {
+    ...request,
+    config: walletConfigToWire(request.config),
+    key: resharePublicToWire(request.key),
+  };
+}
+
+/** The wire form of the key's public facts: points compressed, shares as [index, point] pairs. */
+export function resharePublicToWire(key: ResharePublic): object {
+  return {
+    publicKey: key.publicKey.toBytes(true),
+    publicShares: [...key.oldPublicShares].map(([index, point]) => [index, point.toBytes(true)]),
+    chainCode: key.chainCode,
+  };
+}
+
+function parseResharePublic(value: unknown): ResharePublic {
+  const body = record(value, 'open.key', ['publicKey', 'publicShares', 'chainCode']);
+  const point = (item: unknown, field: string) => {
+    try {
+      return decodePoint(item, field);
+    } catch {
+      throw new CkmError('MalformedMessage', `"${field}" expected a compressed secp256k1 point`);
+    }
+  };
+  if (!Array.isArray(body.publicShares) || body.publicShares.length > 16)
+    throw new CkmError('MalformedMessage', '"open.key.publicShares" expected at most 16 pairs');
+  const oldPublicShares = new Map<number, ReturnType<typeof decodePoint>>();
+  body.publicShares.forEach((pair, k) => {
+    const field = `open.key.publicShares[${k}]`;
+    if (!Array.isArray(pair) || pair.length !== 2)
+      throw new CkmError('MalformedMessage', `"${field}" expected [index, point]`);
+    const index = integer(pair[0], `${field}[0]`, 1, 16);
+    if (oldPublicShares.has(index))
+      throw new CkmError('MalformedMessage', `"${field}" repeats party ${index}`);
+    oldPublicShares.set(index, point(pair[1], `${field}[1]`));
+  });
+  return {
+    publicKey: point(body.publicKey, 'open.key.publicKey'),
+    oldPublicShares,
+    chainCode: bytes(body.chainCode, 'open.key.chainCode', 32),
+  };
 }
 
 function sessionIdOf(value: unknown): string {

@@ -1,8 +1,10 @@
 /**
  * A wallet's public configuration, the same at every party: its id, threshold, and every party's
- * index, role and pinned identity. The device is party 1 (research/tecdsa.md §2.0); servers
- * follow. Each server receives it at enrollment and keeps it: later sessions seal and open
- * messages only with these identities, so nobody can slip a different server into the wallet.
+ * index, role and pinned identity. A new wallet's device is party 1 (research/tecdsa.md §2.0) and
+ * its servers 2…n; a re-share that replaces a party gives the newcomer a fresh index (e.g.
+ * {1,2,3} → {1,2,4}), so an old share can never be mistaken for a new one. Each server receives
+ * the configuration at enrollment and keeps it (a re-share replaces it at commit): sessions seal
+ * and open messages only with these identities, so nobody can slip another server into the wallet.
  * @module
  */
 import { MAX_PARTIES, MIN_PARTIES } from '../tss/params';
@@ -26,8 +28,13 @@ export type WalletConfig = {
   /** 32 lowercase hex characters (16 random bytes). */
   readonly walletId: string;
   readonly threshold: number;
-  /** Ascending by index; party 1 is the device. */
+  /** Ascending by index; exactly one is the device. */
   readonly parties: readonly WalletParty[];
+  /**
+   * Ed25519 public key of the wallet's recovery credential (kept on paper or in SSKR shares),
+   * if one was made: it may ask the servers to re-share the key to a new device.
+   */
+  readonly recoveryKey?: Uint8Array;
 };
 
 const WALLET_ID = /^[0-9a-f]{32}$/;
@@ -55,12 +62,13 @@ export function walletConfigToWire(config: WalletConfig): object {
       signingKey: p.identity.signingKey,
       agreementKey: p.identity.agreementKey,
     })),
+    ...(config.recoveryKey ? { recoveryKey: config.recoveryKey } : {}),
   };
 }
 
-/** Strict parse: known fields only, party 1 the one device, distinct indices and keys, 2 ≤ t ≤ n ≤ 16. */
+/** Strict parse: known fields only, one device, ascending distinct indices, distinct keys, 2 ≤ t ≤ n ≤ 16. */
 export function parseWalletConfig(value: unknown): WalletConfig {
-  const record = asRecord(value, 'config', ['walletId', 'threshold', 'parties']);
+  const record = asRecord(value, 'config', ['walletId', 'threshold', 'parties', 'recoveryKey']);
   if (!isWalletId(record.walletId))
     throw new CkmError(
       'MalformedMessage',
@@ -82,13 +90,13 @@ export function parseWalletConfig(value: unknown): WalletConfig {
     throw new CkmError('MalformedMessage', '"config.threshold" expected an integer in 2..n');
   const parsed = parties.map((item, k) => parseParty(item, `config.parties[${k}]`));
   const seenKeys = new Set<string>();
+  if (parsed.filter((p) => p.role === 'device').length !== 1)
+    throw new CkmError('MalformedMessage', '"config.parties" expected exactly one device');
   parsed.forEach((party, k) => {
-    if (party.index !== k + 1)
-      throw new CkmError('MalformedMessage', '"config.parties" expected indices 1..n in order');
-    if ((party.index === DEVICE_PARTY) !== (party.role === 'device'))
+    if (k > 0 && party.index <= (parsed[k - 1] as WalletParty).index)
       throw new CkmError(
         'MalformedMessage',
-        '"config.parties" expected the device as party 1 only',
+        '"config.parties" expected ascending distinct indices',
       );
     for (const key of [party.identity.signingKey, party.identity.agreementKey]) {
       const hex = Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -97,7 +105,23 @@ export function parseWalletConfig(value: unknown): WalletConfig {
       seenKeys.add(hex);
     }
   });
-  return { walletId: record.walletId, threshold, parties: parsed };
+  let recoveryKey: Uint8Array | undefined;
+  if (record.recoveryKey !== undefined) {
+    if (!(record.recoveryKey instanceof Uint8Array) || record.recoveryKey.length !== 32)
+      throw new CkmError('MalformedMessage', '"config.recoveryKey" expected 32 bytes');
+    recoveryKey = record.recoveryKey;
+  }
+  return {
+    walletId: record.walletId,
+    threshold,
+    parties: parsed,
+    ...(recoveryKey ? { recoveryKey } : {}),
+  };
+}
+
+/** The device's party index. */
+export function deviceIndex(config: WalletConfig): number {
+  return (config.parties.find((p) => p.role === 'device') as WalletParty).index;
 }
 
 function parseParty(value: unknown, field: string): WalletParty {

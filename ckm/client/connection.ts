@@ -7,6 +7,7 @@
 import {
   CBOR_CONTENT_TYPE,
   type OpenSessionRequest,
+  openSessionToWire,
   PATHS,
   parseErrorBody,
   parseStepResponse,
@@ -95,7 +96,7 @@ export class ServerConnection {
       walletId,
       PATHS.sessions(walletId),
       WIRE.open,
-      request,
+      openSessionToWire(request),
       signal,
     );
     return parseStepResponse(this.#decode(response, WIRE.step));

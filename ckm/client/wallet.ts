@@ -18,9 +18,10 @@ import {
   publicKeyToAddress,
   type Rng,
   refreshConfig,
+  reshareConfig,
   type ThresholdSignature,
 } from '../../tss/index';
-import type { StepResponse } from '../api';
+import type { OpenSessionRequest, StepResponse } from '../api';
 import { CkmError, isCkmError } from '../errors';
 import { generatePartyKeys, type PartyIdentity, type PartyKeys } from '../identity';
 import { parseSignPayload, payloadDigest, type SignPayload } from '../payload';
@@ -37,7 +38,9 @@ import {
 import {
   channelEnds,
   DEVICE_PARTY,
+  deviceIndex,
   newWalletId,
+  partyOf,
   type WalletConfig,
   type WalletParty,
   walletContext,
@@ -66,7 +69,13 @@ export type DeviceWalletState = {
 
 export type Progress =
   | { readonly stage: 'identity' | 'enroll' | 'commit' }
-  | { readonly stage: 'dkg' | 'refresh'; readonly step: number; readonly steps: number };
+  | {
+      readonly stage: 'dkg' | 'refresh' | 'reshare';
+      readonly step: number;
+      readonly steps: number;
+    };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export type ClientOptions = {
   readonly transport?: Transport;
@@ -250,6 +259,91 @@ export class CkmWallet {
   }
 
   /**
+   * Replaces server `replace` by the server at `url` (re-share, research/tecdsa.md §2.8): the
+   * newcomer gets a fresh party index, the device and the other servers bring their shares, the
+   * address is unchanged, and the replaced server's share no longer matches anyone's. Needs the
+   * device and every remaining server.
+   */
+  async reshare(args: {
+    replace: number;
+    url: string;
+    pinned?: PartyIdentity;
+    signal?: AbortSignal;
+  }): Promise<void> {
+    const signal = args.signal ? { signal: args.signal } : {};
+    await this.commitPending({ ...signal, strict: true });
+    const { config, deviceKeys, urls, share, version } = this.#state;
+    if (partyOf(config, args.replace).role !== 'server')
+      throw new CkmError('InvalidParameters', `party ${args.replace} is not a server`);
+    const connection = new ServerConnection(args.url, this.#transport);
+    const document = (await connection.identity(args.pinned, args.signal)).document;
+    for (const party of config.parties)
+      if (
+        party.index !== args.replace &&
+        bytesEqual(party.identity.signingKey, document.identity.signingKey)
+      )
+        throw new CkmError('InvalidParameters', `${args.url} is already party ${party.index}`);
+    const newIndex = Math.max(...config.parties.map((p) => p.index)) + 1;
+    if (newIndex > 16) throw new CkmError('InvalidParameters', 'no party index left (16 at most)');
+    const next: WalletConfig = {
+      ...config,
+      parties: [
+        ...config.parties.filter((p) => p.index !== args.replace),
+        { index: newIndex, role: 'server', name: document.name, identity: document.identity },
+      ],
+    };
+    const survivors = config.parties.map((p) => p.index).filter((i) => i !== args.replace);
+    if (survivors.length < config.threshold)
+      throw new CkmError('InvalidParameters', 'too few parties would remain to re-share');
+    this.#options.onProgress?.({ stage: 'enroll' });
+    await connection.enroll(deviceKeys, next, newIndex, args.signal);
+    const nextVersion = version + 1;
+    const parties = next.parties.map((p) => p.index);
+    const nextUrls = new Map([...urls].filter(([index]) => index !== args.replace));
+    nextUrls.set(newIndex, connection.url);
+    const renewed = await runKeySession({
+      config: next,
+      deviceKeys,
+      urls: nextUrls,
+      transport: this.#transport,
+      kind: 'reshare',
+      version: nextVersion,
+      deviceConfig: reshareConfig({
+        parties,
+        threshold: next.threshold,
+        survivors,
+        context: walletContext(next, `reshare/${nextVersion}`),
+        share,
+      }),
+      open: {
+        kind: 'reshare',
+        fromVersion: version,
+        version: nextVersion,
+        config: next,
+        survivors,
+        key: {
+          publicKey: share.publicKey,
+          oldPublicShares: share.publicShares,
+          chainCode: share.chainCode,
+        },
+      },
+      options: { ...this.#options, ...signal },
+    });
+    if (!renewed.publicKey.equals(share.publicKey))
+      throw new CkmError('ProtocolAborted', 'the re-share changed the public key');
+    await this.#setState({
+      config: next,
+      urls: nextUrls,
+      deviceKeys,
+      version: nextVersion,
+      share: renewed,
+      uncommitted: [...nextUrls.keys()],
+    });
+    this.#options.onProgress?.({ stage: 'commit' });
+    await this.commitPending({ ...signal, strict: true });
+  }
+
+  /**
    * Tells every server that has not confirmed it to commit the current version. With `strict`,
    * throws if any server could not be reached (the others are still committed).
    */
@@ -299,7 +393,8 @@ export class CkmWallet {
     const rng = this.#options.rng ?? cryptoRng;
     const sessionId = newSessionId();
     const sid = sessionChannelId(config.walletId, sessionId);
-    const signers = [DEVICE_PARTY, server];
+    const deviceParty = deviceIndex(config);
+    const signers = [deviceParty, server].sort((x, y) => x - y);
     const clientNonce = rng(32);
     const opened = await connection.open(
       deviceKeys,
@@ -322,7 +417,7 @@ export class CkmWallet {
     let state: SignState | undefined;
     let signature: ThresholdSignature | undefined;
     const device: LocalParty = {
-      ends: channelEnds(config, DEVICE_PARTY, deviceKeys, signers),
+      ends: channelEnds(config, deviceParty, deviceKeys, signers),
       inboundTypes: (step) => inboundTypes('sign', step),
       first: () => {
         const out = signFirstStep(share, request, rng);
@@ -373,12 +468,10 @@ async function runKeySession(args: {
   deviceKeys: PartyKeys;
   urls: ReadonlyMap<number, string>;
   transport: Transport;
-  kind: 'dkg' | 'refresh';
+  kind: 'dkg' | 'refresh' | 'reshare';
   version: number;
   deviceConfig: DkgConfig;
-  open:
-    | { kind: 'dkg'; version: number }
-    | { kind: 'refresh'; fromVersion: number; version: number };
+  open: DistributiveOmit<OpenSessionRequest, 'sessionId'>;
   options: ClientOptions;
 }): Promise<KeyShare> {
   const { config, deviceKeys, urls, transport, options } = args;
@@ -395,7 +488,12 @@ async function runKeySession(args: {
         async ([index, c]) =>
           [
             index,
-            await c.open(deviceKeys, config.walletId, { sessionId, ...args.open }, options.signal),
+            await c.open(
+              deviceKeys,
+              config.walletId,
+              { sessionId, ...args.open } as OpenSessionRequest,
+              options.signal,
+            ),
           ] as const,
       ),
     ),
@@ -403,7 +501,7 @@ async function runKeySession(args: {
   let state: DkgState | undefined;
   let share: KeyShare | undefined;
   const device: LocalParty = {
-    ends: channelEnds(config, DEVICE_PARTY, deviceKeys, all),
+    ends: channelEnds(config, deviceIndex(config), deviceKeys, all),
     inboundTypes: (step) => inboundTypes('dkg', step),
     first: () => {
       const out = dkgFirstStep(args.deviceConfig, rng);

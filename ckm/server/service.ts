@@ -15,6 +15,7 @@
 import {
   banPeer,
   cryptoRng,
+  type DkgConfig,
   decodeKeyShare,
   encodeKeyShare,
   isTssError,
@@ -22,6 +23,7 @@ import {
   publicKeyToAddress,
   type Rng,
   refreshConfig,
+  reshareConfig,
   TssError,
 } from '../../tss/index';
 import { decodeRoundState, encodeRoundState, type RoundState } from '../../tss/state-codec';
@@ -54,13 +56,14 @@ import {
 } from '../session/steps';
 import {
   channelEnds,
-  DEVICE_PARTY,
+  deviceIndex,
   parseWalletConfig,
+  partyOf,
   type WalletConfig,
   walletConfigToWire,
   walletContext,
 } from '../wallet';
-import type { ServerStore } from './store';
+import type { ServerStore, WalletUpdate } from './store';
 
 export type ServiceOptions = {
   readonly store: ServerStore;
@@ -83,6 +86,8 @@ type SessionState = {
   readonly response: StepResponse;
   /** Sign sessions: the digest, for the audit. */
   readonly digest?: Uint8Array;
+  /** Re-share sessions: the new wallet configuration (wire-encoded), used for this session's channels. */
+  readonly config?: Uint8Array;
 };
 
 const SESSION_STATE = 'ckm.server.session';
@@ -108,7 +113,7 @@ export class CkmServerService {
   /** Registers a wallet (idempotent for the same configuration; another one under the same id is refused). */
   async enroll(request: EnrollRequest): Promise<{ walletId: string; party: number }> {
     const { config, self } = request;
-    const me = config.parties[self - 1];
+    const me = config.parties.find((p) => p.index === self);
     if (
       me?.role !== 'server' ||
       !bytesEqual(me.identity.signingKey, this.#keys.identity.signingKey)
@@ -116,8 +121,7 @@ export class CkmServerService {
       throw new CkmError('InvalidParameters', `party ${self} of this wallet is not this server`);
     if (!bytesEqual(me.identity.agreementKey, this.#keys.identity.agreementKey))
       throw new CkmError('InvalidParameters', `party ${self} of this wallet is not this server`);
-    const device = config.parties[DEVICE_PARTY - 1];
-    if (!device) throw new CkmError('InvalidParameters', 'the wallet has no device');
+    const device = partyOf(config, deviceIndex(config));
     const encoded = encodeWire('ckm.wallet.config', walletConfigToWire(config));
     const outcome = await this.#store.createWallet({
       walletId: config.walletId,
@@ -148,14 +152,14 @@ export class CkmServerService {
   /** Opens a session and runs its first step. */
   async open(walletId: string, request: OpenSessionRequest): Promise<StepResponse> {
     const wallet = await this.#wallet(walletId);
-    const config = parseWalletConfig(decodeWire(wallet.config, 'ckm.wallet.config', 65_536));
+    const config = decodeConfig(wallet.config);
     const now = this.#now();
     if ((await this.#store.countLiveSessions(walletId, now)) >= this.#maxSessions)
       throw new CkmError('RateLimited', 'too many open sessions for this wallet');
     const sid = sessionChannelId(walletId, request.sessionId);
     let state: SessionState;
     try {
-      state = await this.#first(wallet.party, config, sid, request);
+      state = await this.#first(wallet.party, config, wallet.config, sid, request);
     } catch (error) {
       await this.#audit(walletId, `${request.kind}.open`, 'refused', undefined, describe(error));
       throw toCkmError(error);
@@ -195,11 +199,12 @@ export class CkmServerService {
     if (record.step === step) return state.response; // a retry of the step we already ran
     if (record.step !== step - 1)
       throw new CkmError('Conflict', `the session is at step ${record.step}, not ${step - 1}`);
-    const config = parseWalletConfig(decodeWire(wallet.config, 'ckm.wallet.config', 65_536));
+    const config = decodeConfig(state.config ?? wallet.config);
+    const self = state.config ? ownIndex(config, this.#keys) : wallet.party;
     const sid = sessionChannelId(walletId, sessionId);
     let next: SessionState;
     try {
-      next = await this.#next(walletId, wallet.party, config, sid, state, step, inbound);
+      next = await this.#next(walletId, self, config, sid, state, step, inbound);
     } catch (error) {
       await this.#store.deleteSession(sessionId);
       await this.#audit(
@@ -248,6 +253,7 @@ export class CkmServerService {
   async #first(
     self: number,
     config: WalletConfig,
+    encodedConfig: Uint8Array,
     sid: Uint8Array,
     request: OpenSessionRequest,
   ): Promise<SessionState> {
@@ -285,9 +291,11 @@ export class CkmServerService {
         );
         return this.#afterDkg(config, self, sid, 'refresh', request.version, all, 1, out);
       }
+      case 'reshare':
+        return this.#firstReshare(config, encodedConfig, sid, request);
       case 'sign': {
         const signers = [...request.signers].sort((a, b) => a - b);
-        if (!signers.includes(DEVICE_PARTY) || !signers.includes(self))
+        if (!signers.includes(deviceIndex(config)) || !signers.includes(self))
           throw new CkmError(
             'InvalidParameters',
             'the signers must include the device and this server',
@@ -325,6 +333,76 @@ export class CkmServerService {
         };
       }
     }
+  }
+
+  /**
+   * Re-share (replace a party): a survivor brings its active share; a newcomer, enrolled under the
+   * new configuration, brings only the public facts of the key, which the DKG checks (the new
+   * shares must add up to the same public key, research/tecdsa.md §2.8). The device must be the
+   * wallet's own: this path changes servers, not the device (recovery does that).
+   */
+  async #firstReshare(
+    current: WalletConfig,
+    encodedCurrent: Uint8Array,
+    sid: Uint8Array,
+    request: Extract<OpenSessionRequest, { kind: 'reshare' }>,
+  ): Promise<SessionState> {
+    const next = request.config;
+    if (next.walletId !== current.walletId)
+      throw new CkmError('InvalidParameters', 'the new configuration is for another wallet');
+    const oldDevice = partyOf(current, deviceIndex(current)).identity;
+    const newDevice = partyOf(next, deviceIndex(next)).identity;
+    if (
+      !bytesEqual(oldDevice.signingKey, newDevice.signingKey) ||
+      !bytesEqual(oldDevice.agreementKey, newDevice.agreementKey)
+    )
+      throw new CkmError('InvalidParameters', 'a re-share keeps the device (recovery replaces it)');
+    const self = ownIndex(next, this.#keys);
+    const parties = next.parties.map((p) => p.index);
+    const survivors = [...request.survivors].sort((a, b) => a - b);
+    if (survivors.some((p) => !parties.includes(p)))
+      throw new CkmError('InvalidParameters', 'every survivor must be a party of the new set');
+    const context = walletContext(next, `reshare/${request.version}`);
+    const encodedNext = encodeWire('ckm.wallet.config', walletConfigToWire(next));
+    const keys = await this.#store.listKeys(current.walletId);
+    const active = keys.find((k) => k.status === 'active');
+    for (const k of keys)
+      if (k.status === 'pending') await this.#store.discardPendingKey(current.walletId, k.version);
+    let dkgConfig: DkgConfig;
+    if (active) {
+      const share = await this.#activeShare(current.walletId, request.fromVersion);
+      if (share.self !== self || !survivors.includes(self))
+        throw new CkmError('InvalidParameters', 'this server keeps its index and is a survivor');
+      dkgConfig = reshareConfig({ parties, threshold: next.threshold, survivors, context, share });
+    } else {
+      if (!bytesEqual(encodedCurrent, encodedNext))
+        throw new CkmError(
+          'InvalidParameters',
+          'a newcomer must be enrolled under the new configuration',
+        );
+      if (survivors.includes(self))
+        throw new CkmError('InvalidParameters', 'a newcomer has no share to bring');
+      dkgConfig = reshareConfig({
+        parties,
+        threshold: next.threshold,
+        survivors,
+        context,
+        self,
+        key: request.key,
+      });
+    }
+    const out = dkgFirstStep(dkgConfig, this.#rng);
+    return this.#afterDkg(
+      next,
+      self,
+      sid,
+      'reshare',
+      request.version,
+      parties,
+      1,
+      out,
+      encodedNext,
+    );
   }
 
   async #next(
@@ -366,6 +444,7 @@ export class CkmServerService {
       state.participants,
       step,
       out,
+      state.config,
     );
   }
 
@@ -378,16 +457,36 @@ export class CkmServerService {
     participants: readonly number[],
     step: number,
     out: DkgStepOutput,
+    sessionConfig?: Uint8Array,
   ): Promise<SessionState> {
     const ends = channelEnds(config, self, this.#keys, participants);
+    const carry = sessionConfig ? { config: sessionConfig } : {};
     if ('share' in out) {
-      await this.#storePending(config.walletId, version, out.share);
+      const device = partyOf(config, deviceIndex(config));
+      await this.#storePending(
+        config.walletId,
+        version,
+        out.share,
+        sessionConfig && {
+          config: sessionConfig,
+          party: self,
+          deviceSigningKey: device.identity.signingKey,
+          deviceAgreementKey: device.identity.agreementKey,
+        },
+      );
       const result: StepResult = {
         kind: 'key',
         version,
         publicKey: out.share.publicKey.toBytes(true),
       };
-      return { kind, version, participants, tss: null, response: { step, outbound: [], result } };
+      return {
+        kind,
+        version,
+        participants,
+        tss: null,
+        response: { step, outbound: [], result },
+        ...carry,
+      };
     }
     const outbound = sealTssMessages(ends, sid, out.outbound, this.#rng);
     return {
@@ -396,6 +495,7 @@ export class CkmServerService {
       participants,
       tss: encodeRoundState(out.state as RoundState),
       response: { step, outbound },
+      ...carry,
     };
   }
 
@@ -429,11 +529,22 @@ export class CkmServerService {
     };
   }
 
-  async #storePending(walletId: string, version: number, share: KeyShare): Promise<void> {
+  async #storePending(
+    walletId: string,
+    version: number,
+    share: KeyShare,
+    walletUpdate?: WalletUpdate,
+  ): Promise<void> {
     const publicKey = share.publicKey.toBytes(true);
     const encoded = encodeKeyShare(share);
     try {
-      await this.#store.putPendingKey({ walletId, version, publicKey, share: encoded });
+      await this.#store.putPendingKey({
+        walletId,
+        version,
+        publicKey,
+        share: encoded,
+        ...(walletUpdate ? { walletUpdate } : {}),
+      });
     } catch (error) {
       if (!isStorageCode(error, 'Conflict')) throw error;
       // A retried last step recomputes the same share (dkgFinish draws no randomness); anything
@@ -485,6 +596,23 @@ export class CkmServerService {
   }
 }
 
+function decodeConfig(bytes: Uint8Array): WalletConfig {
+  return parseWalletConfig(decodeWire(bytes, 'ckm.wallet.config', 65_536));
+}
+
+/** This server's index in `config`, found by its identity keys. */
+function ownIndex(config: WalletConfig, keys: PartyKeys): number {
+  const me = config.parties.find(
+    (p) =>
+      p.role === 'server' &&
+      bytesEqual(p.identity.signingKey, keys.identity.signingKey) &&
+      bytesEqual(p.identity.agreementKey, keys.identity.agreementKey),
+  );
+  if (!me)
+    throw new CkmError('InvalidParameters', 'this server is not a party of the configuration');
+  return me.index;
+}
+
 function expectedPhase(kind: 'dkg' | 'sign', step: number): RoundState['phase'] {
   const phases = {
     dkg: ['dkg/round1', 'dkg/round2', 'dkg/round3'],
@@ -505,7 +633,7 @@ function decodeSessionState(bytes: Uint8Array): SessionState {
   if (
     typeof value !== 'object' ||
     value === null ||
-    !['dkg', 'refresh', 'sign'].includes(value.kind) ||
+    !['dkg', 'refresh', 'reshare', 'sign'].includes(value.kind) ||
     !Array.isArray(value.participants) ||
     typeof value.response !== 'object'
   )

@@ -18,6 +18,9 @@ export type WalletRecord = {
   readonly createdAt: number;
 };
 
+/** The wallet fields a re-share replaces at commit. */
+export type WalletUpdate = Omit<WalletRecord, 'walletId' | 'createdAt'>;
+
 export type KeyVersionRecord = {
   readonly walletId: string;
   readonly version: number;
@@ -49,7 +52,10 @@ export type AuditEntry = {
 export interface ServerStore {
   createWallet(wallet: Omit<WalletRecord, 'createdAt'>): Promise<'created' | 'exists'>;
   getWallet(walletId: string): Promise<WalletRecord | undefined>;
-  putPendingKey(key: Omit<KeyVersionRecord, 'status' | 'createdAt'>): Promise<void>;
+  /** With `walletUpdate`, the wallet row takes those values when this version is committed. */
+  putPendingKey(
+    key: Omit<KeyVersionRecord, 'status' | 'createdAt'> & { walletUpdate?: WalletUpdate },
+  ): Promise<void>;
   commitKey(walletId: string, version: number): Promise<void>;
   discardPendingKey(walletId: string, version: number): Promise<void>;
   getActiveKey(walletId: string): Promise<KeyVersionRecord | undefined>;

@@ -50,6 +50,12 @@ export const MIGRATIONS: readonly Migration[] = [
         public_key BYTEA NOT NULL,
         share_sealed BYTEA NOT NULL,
         created_at BIGINT NOT NULL,
+        -- A re-share changes the wallet's parties: the new configuration (public) waits here
+        -- and replaces the wallet row's in the same transaction as the commit.
+        next_config BYTEA,
+        next_party INTEGER,
+        next_device_signing_key BYTEA,
+        next_device_agreement_key BYTEA,
         PRIMARY KEY (wallet_id, version)
       )`,
       `CREATE UNIQUE INDEX key_versions_one_active ON key_versions (wallet_id) WHERE status = 'active'`,

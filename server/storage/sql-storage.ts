@@ -225,14 +225,32 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
       assertInt32(k.version, 'version');
       assertBytes(k.publicKey, 'publicKey', PUBLIC_KEY_LENGTH);
       assertBytes(k.share, 'share');
+      const update = k.walletUpdate;
+      if (update) {
+        assertBytes(update.deviceSigningKey, 'walletUpdate.deviceSigningKey');
+        assertBytes(update.deviceAgreementKey, 'walletUpdate.deviceAgreementKey');
+        assertInt32(update.party, 'walletUpdate.party');
+        assertBytes(update.config, 'walletUpdate.config');
+      }
       const row = keyRow(k.walletId, k.version, k.publicKey);
       let inserted: unknown[];
       try {
         inserted = await sql.query(
-          `INSERT INTO key_versions (wallet_id, version, status, public_key, share_sealed, created_at)
-           VALUES ($1, $2, 'pending', $3, $4, $5)
+          `INSERT INTO key_versions (wallet_id, version, status, public_key, share_sealed, created_at,
+             next_config, next_party, next_device_signing_key, next_device_agreement_key)
+           VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (wallet_id, version) DO NOTHING RETURNING version`,
-          [k.walletId, k.version, k.publicKey, seal(row, k.share), now()],
+          [
+            k.walletId,
+            k.version,
+            k.publicKey,
+            seal(row, k.share),
+            now(),
+            update?.config ?? null,
+            update?.party ?? null,
+            update?.deviceSigningKey ?? null,
+            update?.deviceAgreementKey ?? null,
+          ],
         );
       } catch (error) {
         if (
@@ -268,6 +286,16 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
         ]);
         await tx.query(
           `UPDATE key_versions SET status = 'active' WHERE wallet_id = $1 AND version = $2`,
+          [walletId, version],
+        );
+        // A re-share's new parties take effect with its key, in this same transaction.
+        await tx.query(
+          `UPDATE wallets SET config = k.next_config, party = k.next_party,
+             device_signing_key = k.next_device_signing_key,
+             device_agreement_key = k.next_device_agreement_key
+           FROM key_versions k
+           WHERE wallets.wallet_id = $1 AND k.wallet_id = $1 AND k.version = $2
+             AND k.next_config IS NOT NULL`,
           [walletId, version],
         );
       });

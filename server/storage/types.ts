@@ -23,6 +23,9 @@ export type WalletRecord = {
   createdAt: number;
 };
 
+/** The wallet fields a re-share replaces at commit. */
+export type WalletUpdate = Omit<WalletRecord, 'walletId' | 'createdAt'>;
+
 export type KeyVersionRecord = {
   walletId: string;
   version: number;
@@ -64,7 +67,13 @@ export interface Storage {
   createWallet(w: Omit<WalletRecord, 'createdAt'>): Promise<'created' | 'exists'>;
   getWallet(walletId: string): Promise<WalletRecord | undefined>;
   /** Stores a new key version as pending (refuses an existing (walletId, version) → StorageConflictError). The wallet must exist (StorageNotFoundError otherwise). */
-  putPendingKey(k: Omit<KeyVersionRecord, 'status' | 'createdAt'>): Promise<void>;
+  /**
+   * With `walletUpdate` (a re-share that changes the parties), the wallet row takes those values
+   * in the same transaction that commits this version.
+   */
+  putPendingKey(
+    k: Omit<KeyVersionRecord, 'status' | 'createdAt'> & { walletUpdate?: WalletUpdate },
+  ): Promise<void>;
   /** Atomically: version becomes active, every other version of the wallet is deleted. Idempotent when already active (then nothing changes, so a repeated commit never drops a newer pending version). Throws StorageNotFoundError if the version does not exist. */
   commitKey(walletId: string, version: number): Promise<void>;
   /** Drops a pending version (abort of a failed refresh). No-op when absent; never drops an active one. */

@@ -55,9 +55,9 @@ describe('ckm client with two CKM servers', { timeout: 120_000 }, () => {
   let wallet: CkmWallet;
 
   beforeAll(async () => {
-    cluster = await startCluster(2);
+    cluster = await startCluster(3);
     wallet = await createWallet({
-      servers: cluster.servers.map((s) => ({ url: s.url })),
+      servers: cluster.servers.slice(0, 2).map((s) => ({ url: s.url })),
       threshold: 2,
       transport: cluster.transport,
     });
@@ -69,7 +69,7 @@ describe('ckm client with two CKM servers', { timeout: 120_000 }, () => {
 
   it('creates a 2-of-3 key whose servers each committed version 1', async () => {
     expect(wallet.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
-    for (const server of cluster.servers) {
+    for (const server of cluster.servers.slice(0, 2)) {
       const status = await new ServerConnection(server.url, cluster.transport).status(
         wallet.state.deviceKeys,
         wallet.state.config.walletId,
@@ -201,7 +201,7 @@ describe('ckm client with two CKM servers', { timeout: 120_000 }, () => {
     expect(wallet.address).toBe(address);
     expect(wallet.state.version).toBe(2);
     expect(wallet.state.share.secretShare).not.toBe(before);
-    for (const server of cluster.servers) {
+    for (const server of cluster.servers.slice(0, 2)) {
       const status = await new ServerConnection(server.url, cluster.transport).status(
         wallet.state.deviceKeys,
         wallet.state.config.walletId,
@@ -214,6 +214,34 @@ describe('ckm client with two CKM servers', { timeout: 120_000 }, () => {
       signature: hexSignature(signature),
     });
     expect(recovered).toBe(address);
+  });
+
+  it('replaces server B by server C (re-share to a new party index); the address stays', async () => {
+    const address = wallet.address;
+    const c = cluster.servers[2] as { url: string };
+    await wallet.reshare({ replace: 3, url: c.url });
+    expect(wallet.address).toBe(address);
+    expect(wallet.state.config.parties.map((p) => p.index)).toEqual([1, 2, 4]);
+    expect(wallet.state.version).toBe(3);
+    for (const server of [2, 4]) {
+      const result = await wallet.sign({ payload: transfer(20 + server), servers: [server] });
+      expect(result.server).toBe(server);
+      expect(
+        await recoverAddress({
+          hash: `0x${Buffer.from(result.digest).toString('hex')}`,
+          signature: hexSignature(result.signature),
+        }),
+      ).toBe(address);
+    }
+    for (const url of [cluster.servers[0]?.url, c.url]) {
+      const status = await new ServerConnection(url as string, cluster.transport).status(
+        wallet.state.deviceKeys,
+        wallet.state.config.walletId,
+      );
+      expect(status.keys).toEqual([{ version: 3, status: 'active' }]);
+    }
+    // The replaced server is no longer a party: the client will not use it.
+    await expectCkmError(wallet.sign({ payload: transfer(30), servers: [3] }), 'ServerUnavailable');
   });
 
   it('a server-to-server message altered by the relay is refused, and no key is made', async () => {
