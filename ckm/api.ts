@@ -101,7 +101,22 @@ export type WalletStatus = {
   readonly walletId: string;
   readonly party: number;
   readonly keys: readonly { readonly version: number; readonly status: 'pending' | 'active' }[];
+  /** The configuration this server holds (public). */
+  readonly config?: WalletConfig;
+  /** The active key's public facts (public key, public shares, chain code). */
+  readonly key?: ResharePublic;
 };
+
+/** The wire form of a status answer. */
+export function walletStatusToWire(status: WalletStatus): object {
+  return {
+    walletId: status.walletId,
+    party: status.party,
+    keys: status.keys,
+    ...(status.config ? { config: walletConfigToWire(status.config) } : {}),
+    ...(status.key ? { key: resharePublicToWire(status.key) } : {}),
+  };
+}
 
 export type ErrorBody = {
   readonly code: CkmErrorCode;
@@ -250,31 +265,31 @@ export function resharePublicToWire(key: ResharePublic): object {
   };
 }
 
-function parseResharePublic(value: unknown): ResharePublic {
-  const body = record(value, 'open.key', ['publicKey', 'publicShares', 'chainCode']);
-  const point = (item: unknown, field: string) => {
+function parseResharePublic(value: unknown, field = 'open.key'): ResharePublic {
+  const body = record(value, field, ['publicKey', 'publicShares', 'chainCode']);
+  const point = (item: unknown, name: string) => {
     try {
-      return decodePoint(item, field);
+      return decodePoint(item, name);
     } catch {
-      throw new CkmError('MalformedMessage', `"${field}" expected a compressed secp256k1 point`);
+      throw new CkmError('MalformedMessage', `"${name}" expected a compressed secp256k1 point`);
     }
   };
   if (!Array.isArray(body.publicShares) || body.publicShares.length > 16)
-    throw new CkmError('MalformedMessage', '"open.key.publicShares" expected at most 16 pairs');
+    throw new CkmError('MalformedMessage', `"${field}.publicShares" expected at most 16 pairs`);
   const oldPublicShares = new Map<number, ReturnType<typeof decodePoint>>();
   body.publicShares.forEach((pair, k) => {
-    const field = `open.key.publicShares[${k}]`;
+    const item = `${field}.publicShares[${k}]`;
     if (!Array.isArray(pair) || pair.length !== 2)
-      throw new CkmError('MalformedMessage', `"${field}" expected [index, point]`);
-    const index = integer(pair[0], `${field}[0]`, 1, 16);
+      throw new CkmError('MalformedMessage', `"${item}" expected [index, point]`);
+    const index = integer(pair[0], `${item}[0]`, 1, 16);
     if (oldPublicShares.has(index))
-      throw new CkmError('MalformedMessage', `"${field}" repeats party ${index}`);
-    oldPublicShares.set(index, point(pair[1], `${field}[1]`));
+      throw new CkmError('MalformedMessage', `"${item}" repeats party ${index}`);
+    oldPublicShares.set(index, point(pair[1], `${item}[1]`));
   });
   return {
-    publicKey: point(body.publicKey, 'open.key.publicKey'),
+    publicKey: point(body.publicKey, `${field}.publicKey`),
     oldPublicShares,
-    chainCode: bytes(body.chainCode, 'open.key.chainCode', 32),
+    chainCode: bytes(body.chainCode, `${field}.chainCode`, 32),
   };
 }
 
@@ -331,7 +346,7 @@ function parseStepResult(value: unknown): StepResult {
 }
 
 export function parseWalletStatus(value: unknown): WalletStatus {
-  const body = record(value, 'status', ['walletId', 'party', 'keys']);
+  const body = record(value, 'status', ['walletId', 'party', 'keys', 'config', 'key']);
   if (!isWalletId(body.walletId))
     throw new CkmError('MalformedMessage', '"status.walletId" expected a wallet id');
   if (!Array.isArray(body.keys) || body.keys.length > 8)
@@ -351,6 +366,8 @@ export function parseWalletStatus(value: unknown): WalletStatus {
         status: key.status,
       };
     }),
+    ...(body.config === undefined ? {} : { config: parseWalletConfig(body.config) }),
+    ...(body.key === undefined ? {} : { key: parseResharePublic(body.key, 'status.key') }),
   };
 }
 

@@ -20,12 +20,13 @@ import {
   parseOpenSession,
   parseStepInput,
   WIRE,
+  walletStatusToWire,
 } from '../ckm/api';
 import { decodeWire, encodeWire } from '../ckm/codec';
 import { CkmError, type CkmErrorCode } from '../ckm/errors';
 import type { SignedIdentityDocument } from '../ckm/identity';
 import { readRequestWallet, verifyRequest } from '../ckm/request-auth';
-import type { CkmServerService } from '../ckm/server/service';
+import type { Actor, CkmServerService } from '../ckm/server/service';
 import type { ServerStore } from '../ckm/server/store';
 import { isWalletId } from '../ckm/wallet';
 import { RateLimiter } from './limits';
@@ -164,11 +165,12 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
   async function authenticated(
     c: Context,
     enrollment?: { walletId: string; deviceSigningKey: Uint8Array },
-  ): Promise<{ walletId: string; body: Uint8Array }> {
+  ): Promise<{ walletId: string; body: Uint8Array; actor: Actor }> {
     const body = await readBody(c, ckm.limits.maxBodyBytes);
     const headers = (name: string) => c.req.header(name);
     let walletId: string;
     let key: Uint8Array;
+    let recoveryKey: Uint8Array | undefined;
     if (enrollment) {
       walletId = enrollment.walletId;
       key = enrollment.deviceSigningKey;
@@ -183,23 +185,37 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
       const wallet = await ckm.store.getWallet(walletId);
       if (!wallet) throw new CkmError('Unauthorized', 'unknown wallet or device');
       key = wallet.deviceSigningKey;
+      recoveryKey = ckm.service.recoveryKeyOf(wallet);
     }
-    const verified = verifyRequest({
-      method: c.req.method,
-      path: new URL(c.req.url).pathname + new URL(c.req.url).search,
-      body,
-      headers,
-      deviceSigningKey: key,
-      now: now(),
-      skewMs: ckm.limits.clockSkewMs,
-    });
+    const verify = (signer: Uint8Array) =>
+      verifyRequest({
+        method: c.req.method,
+        path: new URL(c.req.url).pathname + new URL(c.req.url).search,
+        body,
+        headers,
+        deviceSigningKey: signer,
+        now: now(),
+        skewMs: ckm.limits.clockSkewMs,
+      });
+    // The device signs everyday requests; the wallet's recovery credential, if it has one, may
+    // sign the few that move the key to a new device (the service checks which).
+    let actor: Actor = 'device';
+    let verified: ReturnType<typeof verifyRequest>;
+    try {
+      verified = verify(key);
+    } catch (error) {
+      if (!recoveryKey || !(error instanceof CkmError) || error.code !== 'Unauthorized')
+        throw error;
+      verified = verify(recoveryKey);
+      actor = 'recovery';
+    }
     const fresh = await ckm.store.rememberNonce(
       `request/${walletId}`,
       verified.nonce,
       verified.timestamp + ckm.limits.clockSkewMs + 60_000,
     );
     if (!fresh) throw new CkmError('Replayed', 'this request was already received');
-    return { walletId, body };
+    return { walletId, body, actor };
   }
 
   function limit(limiter: RateLimiter, key: string): void {
@@ -235,16 +251,21 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
   });
 
   app.get('/v1/wallets/:walletId', async (c) => {
-    const { walletId } = await authenticated(c);
-    return cborResponse(c, 200, WIRE.status, await ckm.service.status(walletId));
+    const { walletId, actor } = await authenticated(c);
+    return cborResponse(
+      c,
+      200,
+      WIRE.status,
+      walletStatusToWire(await ckm.service.status(walletId, actor)),
+    );
   });
 
   app.post('/v1/wallets/:walletId/sessions', async (c) => {
-    const { walletId, body } = await authenticated(c);
+    const { walletId, body, actor } = await authenticated(c);
     if (ckm.draining?.())
       throw new CkmError('ServerUnavailable', 'the server is stopping; use another server');
     const request = parseOpenSession(decodeWire(body, WIRE.open, ckm.limits.maxBodyBytes));
-    const response = await ckm.service.open(walletId, request);
+    const response = await ckm.service.open(walletId, request, actor);
     metrics.increment('ckm_sessions_opened_total', 'Sessions opened, by kind.', {
       kind: request.kind,
     });
@@ -252,12 +273,12 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
   });
 
   app.post('/v1/wallets/:walletId/sessions/:sessionId/steps/:step', async (c) => {
-    const { walletId, body } = await authenticated(c);
-    const step = Number(c.req.param('step'));
+    const { walletId, body, actor } = await authenticated(c);
+    const step = pathNumber(c.req.param('step'), 'step');
     const sessionId = c.req.param('sessionId');
     if (!isSessionId(sessionId)) throw new CkmError('NotFound', 'no such session');
     const inbound = parseStepInput(decodeWire(body, WIRE.input, ckm.limits.maxBodyBytes));
-    const response = await ckm.service.step(walletId, sessionId, step, inbound);
+    const response = await ckm.service.step(walletId, sessionId, step, inbound, actor);
     if (response.result)
       metrics.increment('ckm_sessions_finished_total', 'Sessions finished, by result.', {
         result: response.result.kind,
@@ -267,12 +288,34 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
 
   app.post('/v1/wallets/:walletId/keys/:version/commit', async (c) => {
     const { walletId, body } = await authenticated(c);
-    const version = Number(c.req.param('version'));
-    if (!Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1)
-      throw new CkmError('NotFound', 'no such key version');
-    decodeWire(body, WIRE.commit, 1024);
+    const version = pathNumber(c.req.param('version'), 'key version');
+    readCommit(decodeWire(body, WIRE.commit, 1024), version);
     return cborResponse(c, 200, WIRE.committed, await ckm.service.commit(walletId, version));
   });
+}
+
+/** Path numbers (step, key version) in canonical decimal, 1..2^31-1: `Number()` alone would
+ * also take "0x2", "1e0", " 2" or "2.0", so one request would have several spellings. */
+const PATH_NUMBER = /^[1-9][0-9]{0,9}$/;
+
+function pathNumber(text: string | undefined, what: string): number {
+  const value = Number(text);
+  if (text === undefined || !PATH_NUMBER.test(text) || value > 2 ** 31 - 1)
+    throw new CkmError('NotFound', `no such ${what}`);
+  return value;
+}
+
+/** The commit body is exactly `{version}`, naming the version in the path (ckm/client/connection.ts). */
+function readCommit(body: unknown, version: number): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new CkmError('MalformedMessage', '"commit" expected a map');
+  const keys = Object.keys(body);
+  if (
+    keys.length !== 1 ||
+    keys[0] !== 'version' ||
+    (body as { version?: unknown }).version !== version
+  )
+    throw new CkmError('MalformedMessage', '"commit.version" expected the version in the path');
 }
 
 const bodies = new WeakMap<Request, Promise<Uint8Array>>();

@@ -100,6 +100,8 @@ export async function createWallet(
     threshold: number;
     /** The device identity to enroll; a fresh one by default. */
     deviceKeys?: PartyKeys;
+    /** Public key of a recovery credential (see {@link recoverWithServers}); none by default. */
+    recoveryKey?: Uint8Array;
   } & ClientOptions,
 ): Promise<CkmWallet> {
   const { servers, threshold } = args;
@@ -123,7 +125,12 @@ export async function createWallet(
       identity: d.document.identity,
     })),
   ];
-  const config: WalletConfig = { walletId: newWalletId(), threshold, parties };
+  const config: WalletConfig = {
+    walletId: newWalletId(),
+    threshold,
+    parties,
+    ...(args.recoveryKey ? { recoveryKey: args.recoveryKey } : {}),
+  };
   args.onProgress?.({ stage: 'enroll' });
   await Promise.all(connections.map((c, k) => c.enroll(deviceKeys, config, k + 2, args.signal)));
   const urls = new Map(connections.map((c, k) => [k + 2, c.url]));
@@ -158,6 +165,115 @@ export async function createWallet(
   args.onProgress?.({ stage: 'commit' });
   const wallet = new CkmWallet(state, args);
   await wallet.commitPending({ ...(args.signal ? { signal: args.signal } : {}), strict: true });
+  return wallet;
+}
+
+/**
+ * Recovery without a backup (ARCHITECTURE.md flow 4b): the user's recovery credential asks the
+ * servers to re-share the key to this new device. Every server takes part with its share; the
+ * new device joins at a fresh party index; the lost device's share stops matching anyone's.
+ * `recoveryKeys` is the credential (its Ed25519 key signs the requests); the servers refuse it for
+ * anything but this. The waiting period and the old device's veto belong to the product layer.
+ */
+export async function recoverWithServers(
+  args: {
+    walletId: string;
+    servers: readonly ServerChoice[];
+    recoveryKeys: PartyKeys;
+    deviceKeys?: PartyKeys;
+  } & ClientOptions,
+): Promise<CkmWallet> {
+  const transport = args.transport ?? fetchTransport();
+  const connections = args.servers.map((s) => new ServerConnection(s.url, transport));
+  args.onProgress?.({ stage: 'identity' });
+  const documents = await Promise.all(
+    connections.map((c, k) => c.identity(args.servers[k]?.pinned, args.signal)),
+  );
+  const first = connections[0];
+  if (!first) throw new CkmError('InvalidParameters', 'name at least one server');
+  const status = await first.status(args.recoveryKeys, args.walletId, args.signal);
+  const { config, key } = status;
+  const active = status.keys.find((k) => k.status === 'active');
+  if (!config || !key || !active)
+    throw new CkmError('NotFound', 'the server has no active key for this wallet');
+  // Match each configured server to a URL by its pinned identity keys.
+  const urls = new Map<number, string>();
+  for (const party of config.parties) {
+    if (party.role !== 'server') continue;
+    const k = documents.findIndex(
+      (d) =>
+        bytesEqual(d.document.identity.signingKey, party.identity.signingKey) &&
+        bytesEqual(d.document.identity.agreementKey, party.identity.agreementKey),
+    );
+    if (k < 0) throw new CkmError('InvalidParameters', `no URL given for server ${party.name}`);
+    urls.set(party.index, (connections[k] as ServerConnection).url);
+  }
+  if (urls.size < config.threshold)
+    throw new CkmError('InvalidParameters', 'too few servers to recover the key');
+  const deviceKeys = args.deviceKeys ?? generatePartyKeys(args.rng);
+  const newIndex = Math.max(...config.parties.map((p) => p.index)) + 1;
+  if (newIndex > 16) throw new CkmError('InvalidParameters', 'no party index left (16 at most)');
+  const next: WalletConfig = {
+    ...config,
+    parties: [
+      ...config.parties.filter((p) => p.role !== 'device'),
+      { index: newIndex, role: 'device', name: 'device', identity: deviceKeys.identity },
+    ],
+  };
+  const survivors = [...urls.keys()];
+  const version = active.version + 1;
+  const parties = next.parties.map((p) => p.index);
+  const share = await runKeySession({
+    config: next,
+    deviceKeys,
+    authKeys: args.recoveryKeys,
+    urls,
+    transport,
+    kind: 'reshare',
+    version,
+    deviceConfig: reshareConfig({
+      parties,
+      threshold: next.threshold,
+      survivors,
+      context: walletContext(next, `reshare/${version}`),
+      self: newIndex,
+      key,
+    }),
+    open: {
+      kind: 'reshare',
+      fromVersion: active.version,
+      version,
+      config: next,
+      survivors,
+      key,
+    },
+    options: args,
+  });
+  if (!share.publicKey.equals(key.publicKey))
+    throw new CkmError('ProtocolAborted', 'the recovered key is not the wallet’s key');
+  const state: DeviceWalletState = {
+    config: next,
+    urls,
+    deviceKeys,
+    version,
+    share,
+    uncommitted: [...urls.keys()],
+  };
+  await args.onStateChange?.(state);
+  // Until a server commits, it still knows the old device only: the credential signs the commits.
+  args.onProgress?.({ stage: 'commit' });
+  await Promise.all(
+    [...urls.values()].map((url) =>
+      new ServerConnection(url, transport).commit(
+        args.recoveryKeys,
+        args.walletId,
+        version,
+        args.signal,
+      ),
+    ),
+  );
+  const wallet = new CkmWallet({ ...state, uncommitted: [] }, args);
+  await args.onStateChange?.(wallet.state);
   return wallet;
 }
 
@@ -466,6 +582,8 @@ export class CkmWallet {
 async function runKeySession(args: {
   config: WalletConfig;
   deviceKeys: PartyKeys;
+  /** Who signs the HTTP requests (the device, or the recovery credential); default the device. */
+  authKeys?: PartyKeys;
   urls: ReadonlyMap<number, string>;
   transport: Transport;
   kind: 'dkg' | 'refresh' | 'reshare';
@@ -475,6 +593,7 @@ async function runKeySession(args: {
   options: ClientOptions;
 }): Promise<KeyShare> {
   const { config, deviceKeys, urls, transport, options } = args;
+  const authKeys = args.authKeys ?? deviceKeys;
   const rng = options.rng ?? cryptoRng;
   const sessionId = newSessionId();
   const sid = sessionChannelId(config.walletId, sessionId);
@@ -489,7 +608,7 @@ async function runKeySession(args: {
           [
             index,
             await c.open(
-              deviceKeys,
+              authKeys,
               config.walletId,
               { sessionId, ...args.open } as OpenSessionRequest,
               options.signal,
@@ -518,7 +637,7 @@ async function runKeySession(args: {
   const servers: RemoteParty[] = [...connections].map(([index, c]) => ({
     index,
     next: (step, inbound, signal) =>
-      c.step(deviceKeys, config.walletId, sessionId, step, inbound, signal),
+      c.step(authKeys, config.walletId, sessionId, step, inbound, signal),
   }));
   const answers = await runSession({
     sid,

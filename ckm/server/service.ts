@@ -75,9 +75,16 @@ export type ServiceOptions = {
   readonly now?: () => number;
 };
 
+/**
+ * Who signed a request: the wallet's device, or its recovery credential. The recovery credential
+ * may only read the wallet's public facts and run a re-share that moves the key to a new device.
+ */
+export type Actor = 'device' | 'recovery';
+
 /** What a session keeps between steps (encrypted at rest by the store). */
 type SessionState = {
   readonly kind: SessionKind;
+  readonly actor?: Actor;
   readonly version: number;
   readonly participants: readonly number[];
   /** The tss round state after the last step, or null once finished. */
@@ -139,18 +146,45 @@ export class CkmServerService {
     return { walletId: config.walletId, party: self };
   }
 
-  async status(walletId: string): Promise<WalletStatus> {
+  /** The wallet's versions, configuration and the active key's public facts (all public). */
+  async status(walletId: string, _actor: Actor = 'device'): Promise<WalletStatus> {
     const wallet = await this.#wallet(walletId);
     const keys = await this.#store.listKeys(walletId);
+    const active = await this.#store.getActiveKey(walletId);
+    const share = active ? decodeKeyShare(active.share) : undefined;
     return {
       walletId,
       party: wallet.party,
       keys: keys.map((k) => ({ version: k.version, status: k.status })),
+      config: decodeConfig(wallet.config),
+      ...(share
+        ? {
+            key: {
+              publicKey: share.publicKey,
+              oldPublicShares: share.publicShares,
+              chainCode: share.chainCode,
+            },
+          }
+        : {}),
     };
   }
 
+  /** The recovery credential's public key in the wallet's configuration, if it has one. */
+  recoveryKeyOf(wallet: { readonly config: Uint8Array }): Uint8Array | undefined {
+    return decodeConfig(wallet.config).recoveryKey;
+  }
+
   /** Opens a session and runs its first step. */
-  async open(walletId: string, request: OpenSessionRequest): Promise<StepResponse> {
+  async open(
+    walletId: string,
+    request: OpenSessionRequest,
+    actor: Actor = 'device',
+  ): Promise<StepResponse> {
+    if (actor === 'recovery' && request.kind !== 'reshare')
+      throw new CkmError(
+        'Unauthorized',
+        'the recovery credential may only move the key to a new device',
+      );
     const wallet = await this.#wallet(walletId);
     const config = decodeConfig(wallet.config);
     const now = this.#now();
@@ -159,7 +193,10 @@ export class CkmServerService {
     const sid = sessionChannelId(walletId, request.sessionId);
     let state: SessionState;
     try {
-      state = await this.#first(wallet.party, config, wallet.config, sid, request);
+      state = {
+        ...(await this.#first(wallet.party, config, wallet.config, sid, request, actor)),
+        actor,
+      };
     } catch (error) {
       await this.#audit(walletId, `${request.kind}.open`, 'refused', undefined, describe(error));
       throw toCkmError(error);
@@ -188,6 +225,7 @@ export class CkmServerService {
     sessionId: string,
     step: number,
     inbound: readonly SealedMessage[],
+    actor: Actor = 'device',
   ): Promise<StepResponse> {
     if (!Number.isInteger(step) || step < 2 || step > LAST_STEP)
       throw new CkmError('NotFound', `no step ${step}`);
@@ -196,6 +234,8 @@ export class CkmServerService {
     if (!record || record.walletId !== walletId)
       throw new CkmError('SessionExpired', 'no such session (it may have expired)');
     const state = decodeSessionState(record.state);
+    if ((state.actor ?? 'device') !== actor)
+      throw new CkmError('Unauthorized', 'this session belongs to another signer');
     if (record.step === step) return state.response; // a retry of the step we already ran
     if (record.step !== step - 1)
       throw new CkmError('Conflict', `the session is at step ${record.step}, not ${step - 1}`);
@@ -204,7 +244,10 @@ export class CkmServerService {
     const sid = sessionChannelId(walletId, sessionId);
     let next: SessionState;
     try {
-      next = await this.#next(walletId, self, config, sid, state, step, inbound);
+      next = {
+        ...(await this.#next(walletId, self, config, sid, state, step, inbound)),
+        ...(state.actor ? { actor: state.actor } : {}),
+      };
     } catch (error) {
       await this.#store.deleteSession(sessionId);
       await this.#audit(
@@ -256,6 +299,7 @@ export class CkmServerService {
     encodedConfig: Uint8Array,
     sid: Uint8Array,
     request: OpenSessionRequest,
+    actor: Actor,
   ): Promise<SessionState> {
     const all = config.parties.map((p) => p.index);
     switch (request.kind) {
@@ -292,7 +336,7 @@ export class CkmServerService {
         return this.#afterDkg(config, self, sid, 'refresh', request.version, all, 1, out);
       }
       case 'reshare':
-        return this.#firstReshare(config, encodedConfig, sid, request);
+        return this.#firstReshare(config, encodedConfig, sid, request, actor);
       case 'sign': {
         const signers = [...request.signers].sort((a, b) => a - b);
         if (!signers.includes(deviceIndex(config)) || !signers.includes(self))
@@ -346,17 +390,42 @@ export class CkmServerService {
     encodedCurrent: Uint8Array,
     sid: Uint8Array,
     request: Extract<OpenSessionRequest, { kind: 'reshare' }>,
+    actor: Actor,
   ): Promise<SessionState> {
     const next = request.config;
     if (next.walletId !== current.walletId)
       throw new CkmError('InvalidParameters', 'the new configuration is for another wallet');
     const oldDevice = partyOf(current, deviceIndex(current)).identity;
     const newDevice = partyOf(next, deviceIndex(next)).identity;
-    if (
-      !bytesEqual(oldDevice.signingKey, newDevice.signingKey) ||
-      !bytesEqual(oldDevice.agreementKey, newDevice.agreementKey)
-    )
+    const sameDevice =
+      bytesEqual(oldDevice.signingKey, newDevice.signingKey) &&
+      bytesEqual(oldDevice.agreementKey, newDevice.agreementKey);
+    if (actor === 'device' && !sameDevice)
       throw new CkmError('InvalidParameters', 'a re-share keeps the device (recovery replaces it)');
+    if (actor === 'recovery') {
+      // Recovery moves the key to a new device and changes nothing else: same servers, same
+      // threshold, same recovery credential, the old device a survivor of nothing.
+      const servers = (c: WalletConfig) =>
+        c.parties
+          .filter((p) => p.role === 'server')
+          .map(
+            (p) => `${p.index}:${toHex(p.identity.signingKey)}:${toHex(p.identity.agreementKey)}`,
+          )
+          .join(',');
+      if (
+        sameDevice ||
+        servers(current) !== servers(next) ||
+        current.threshold !== next.threshold ||
+        !current.recoveryKey ||
+        !next.recoveryKey ||
+        !bytesEqual(current.recoveryKey, next.recoveryKey) ||
+        request.survivors.includes(deviceIndex(current))
+      )
+        throw new CkmError(
+          'Unauthorized',
+          'the recovery credential may only move the key to a new device',
+        );
+    }
     const self = ownIndex(next, this.#keys);
     const parties = next.parties.map((p) => p.index);
     const survivors = [...request.survivors].sort((a, b) => a - b);

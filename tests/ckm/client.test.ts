@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WIRE } from '../../ckm/api';
 import { ServerConnection } from '../../ckm/client/connection';
 import type { HttpRequest } from '../../ckm/client/transport';
-import { type CkmWallet, createWallet } from '../../ckm/client/wallet';
+import { type CkmWallet, createWallet, recoverWithServers } from '../../ckm/client/wallet';
 import { decodeWire, encodeWire } from '../../ckm/codec';
 import { CkmError } from '../../ckm/errors';
 import { generatePartyKeys, type PartyKeys } from '../../ckm/identity';
@@ -317,3 +317,85 @@ function resign(request: HttpRequest, keys: PartyKeys, body: Uint8Array): HttpRe
   });
   return { ...request, headers: { ...request.headers, ...headers }, body };
 }
+
+describe('recovery with the servers (no backup)', { timeout: 120_000 }, () => {
+  let cluster: InProcessCluster;
+  const recoveryKeys = generatePartyKeys();
+
+  beforeAll(async () => {
+    cluster = await startCluster(2);
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  it('moves the key to a new device; the old device is shut out; the address stays', async () => {
+    const lost = await createWallet({
+      servers: cluster.servers.map((s) => ({ url: s.url })),
+      threshold: 2,
+      transport: cluster.transport,
+      recoveryKey: recoveryKeys.identity.signingKey,
+    });
+    await lost.sign({ payload: transfer(0) });
+    // The credential alone cannot sign anything.
+    const connection = new ServerConnection(cluster.servers[0]?.url as string, cluster.transport);
+    await expectCkmError(
+      connection.open(recoveryKeys, lost.state.config.walletId, {
+        sessionId: newSessionId(),
+        kind: 'sign',
+        version: 1,
+        signers: [1, 2],
+        path: [],
+        payload: transfer(1),
+        clientNonce: new Uint8Array(32).fill(4),
+      }),
+      'Unauthorized',
+    );
+    const recovered = await recoverWithServers({
+      walletId: lost.state.config.walletId,
+      servers: cluster.servers.map((s) => ({ url: s.url })),
+      recoveryKeys,
+      transport: cluster.transport,
+    });
+    expect(recovered.address).toBe(lost.address);
+    expect(recovered.state.config.parties.map((p) => [p.index, p.role])).toEqual([
+      [2, 'server'],
+      [3, 'server'],
+      [4, 'device'],
+    ]);
+    for (const server of [2, 3]) {
+      const result = await recovered.sign({ payload: transfer(10 + server), servers: [server] });
+      expect(
+        await recoverAddress({
+          hash: `0x${Buffer.from(result.digest).toString('hex')}`,
+          signature: hexSignature(result.signature),
+        }),
+      ).toBe(lost.address);
+    }
+    // The lost device's requests are no longer accepted by any server.
+    await expectCkmError(lost.sign({ payload: transfer(20) }), 'ServerUnavailable');
+    const old = new ServerConnection(cluster.servers[1]?.url as string, cluster.transport);
+    await expectCkmError(
+      old.status(lost.state.deviceKeys, lost.state.config.walletId),
+      'Unauthorized',
+    );
+  });
+
+  it('refuses recovery for a wallet made without a recovery credential', async () => {
+    const plain = await createWallet({
+      servers: cluster.servers.map((s) => ({ url: s.url })),
+      threshold: 2,
+      transport: cluster.transport,
+    });
+    await expectCkmError(
+      recoverWithServers({
+        walletId: plain.state.config.walletId,
+        servers: cluster.servers.map((s) => ({ url: s.url })),
+        recoveryKeys,
+        transport: cluster.transport,
+      }),
+      'Unauthorized',
+    );
+  });
+});
