@@ -11,8 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createWallet } from '../../ckm/client/wallet';
 import { PORTS } from '../../scripts/stack/stack';
 import { jsonRpc } from '../../scripts/stack/wait';
+import { publicKeyToAddress } from '../../tss/index';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ALL_PORTS = Object.values(PORTS);
@@ -134,6 +136,14 @@ describe('npm start', () => {
       ),
     ).toBe(true);
     await browser.disconnect();
+
+    // The two servers are real CKM servers: a 2-of-3 wallet is made with them and signs.
+    const wallet = await createWallet({
+      servers: [{ url: 'http://127.0.0.1:7101' }, { url: 'http://127.0.0.1:7102' }],
+      threshold: 2,
+    });
+    const signed = await wallet.sign({ payload: { kind: 'message', message: '0x6869' } });
+    expect(publicKeyToAddress(signed.signature.publicKey)).toBe(wallet.address);
 
     // Ctrl-C in a terminal sends SIGINT to the whole foreground process group.
     process.kill(-(started.child.pid as number), 'SIGINT');
