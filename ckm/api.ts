@@ -242,7 +242,10 @@ export function parseOpenSession(value: unknown): OpenSessionRequest {
       };
     }
     default:
-      throw new CkmError('MalformedMessage', '"open.kind" expected "dkg", "refresh" or "sign"');
+      throw new CkmError(
+        'MalformedMessage',
+        '"open.kind" expected "dkg", "refresh", "reshare" or "sign"',
+      );
   }
 }
 

@@ -198,7 +198,14 @@ export class CkmServerService {
         actor,
       };
     } catch (error) {
-      await this.#audit(walletId, `${request.kind}.open`, 'refused', undefined, describe(error));
+      await this.#audit(
+        walletId,
+        `${request.kind}.open`,
+        'refused',
+        undefined,
+        describe(error),
+        actor,
+      );
       throw toCkmError(error);
     }
     try {
@@ -215,7 +222,7 @@ export class CkmServerService {
         throw new CkmError('Conflict', 'a session with this id exists');
       throw error;
     }
-    await this.#audit(walletId, `${request.kind}.open`, 'ok', state.digest);
+    await this.#audit(walletId, `${request.kind}.open`, 'ok', state.digest, undefined, actor);
     return state.response;
   }
 
@@ -271,7 +278,8 @@ export class CkmServerService {
       if (again?.step === step) return decodeSessionState(again.state).response;
       throw new CkmError('Conflict', 'the session moved on concurrently');
     }
-    if (step === LAST_STEP) await this.#audit(walletId, `${state.kind}.finish`, 'ok', state.digest);
+    if (step === LAST_STEP)
+      await this.#audit(walletId, `${state.kind}.finish`, 'ok', state.digest, undefined, actor);
     return next.response;
   }
 
@@ -653,10 +661,11 @@ export class CkmServerService {
     outcome: string,
     digest?: Uint8Array,
     detail?: string,
+    actor: Actor = 'device',
   ): Promise<void> {
     await this.#store.audit({
       walletId,
-      actor: 'device',
+      actor,
       action,
       outcome,
       digest: digest ? toHex(digest) : null,
