@@ -5,7 +5,11 @@
 import { envelopeBenchmarks } from './envelope';
 import { runBenchmarks } from './harness';
 import { providerRoundtrip } from './provider.bench';
+import { serverBenchmarks } from './server';
 import { tssBenchmarks } from './tss';
 
 const json = process.argv.includes('--json');
-await runBenchmarks([providerRoundtrip, ...tssBenchmarks, ...envelopeBenchmarks], json);
+await runBenchmarks(
+  [providerRoundtrip, ...tssBenchmarks, ...serverBenchmarks, ...envelopeBenchmarks],
+  json,
+);

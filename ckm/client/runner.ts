@@ -70,6 +70,9 @@ export async function runSession(options: RunOptions): Promise<Map<number, StepR
         )
         .then((response) => [server.index, response] as const),
     );
+    // Let the requests leave before the device's own (synchronous) step runs, so the servers
+    // compute their step while the device computes its own.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     let local: SealedMessage[];
     try {
       const inbound = openTssMessages(

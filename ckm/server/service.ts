@@ -674,8 +674,21 @@ export class CkmServerService {
   }
 }
 
+/** Parsed configurations by their stored bytes: parsing checks every identity key (≈ 2.4 ms). */
+const configCache = new Map<string, WalletConfig>();
+const CONFIG_CACHE_SIZE = 1024;
+
 function decodeConfig(bytes: Uint8Array): WalletConfig {
-  return parseWalletConfig(decodeWire(bytes, 'ckm.wallet.config', 65_536));
+  const key = toHex(bytes);
+  const cached = configCache.get(key);
+  if (cached) return cached;
+  const config = parseWalletConfig(decodeWire(bytes, 'ckm.wallet.config', 65_536));
+  if (configCache.size >= CONFIG_CACHE_SIZE) {
+    const oldest = configCache.keys().next().value;
+    if (oldest !== undefined) configCache.delete(oldest);
+  }
+  configCache.set(key, config);
+  return config;
 }
 
 /** This server's index in `config`, found by its identity keys. */

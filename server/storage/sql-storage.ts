@@ -445,7 +445,8 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
       assertId(walletId, 'walletId');
       assertTime(at, 'now');
       const [row] = await sql.query<{ n: number }>(
-        'SELECT count(*) AS n FROM sessions WHERE wallet_id = $1 AND expires_at >= $2',
+        // Finished sessions (step 4) stay until expiry only to answer retries: they do not count.
+        'SELECT count(*) AS n FROM sessions WHERE wallet_id = $1 AND expires_at >= $2 AND step < 4',
         [walletId, at],
       );
       return row?.n ?? 0;
