@@ -146,18 +146,26 @@ export class ServerConnection {
     signal?: AbortSignal,
   ): Promise<HttpResponse> {
     const bytes = body ?? new Uint8Array(0);
-    const auth = signRequest({ keys, walletId, method, path, body: bytes });
-    return this.#transport.send({
-      method,
-      url: this.url + path,
-      headers: {
-        ...auth,
-        accept: CBOR_CONTENT_TYPE,
-        ...(body ? { 'content-type': CBOR_CONTENT_TYPE } : {}),
-      },
-      ...(body ? { body } : {}),
-      ...(signal ? { signal } : {}),
-    });
+    const send = () =>
+      this.#transport.send({
+        method,
+        url: this.url + path,
+        headers: {
+          ...signRequest({ keys, walletId, method, path, body: bytes }),
+          accept: CBOR_CONTENT_TYPE,
+          ...(body ? { 'content-type': CBOR_CONTENT_TYPE } : {}),
+        },
+        ...(body ? { body } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    try {
+      return await send();
+    } catch (error) {
+      // A pooled keep-alive connection the server had already closed fails before the request
+      // reaches it: send once more, signed afresh (a new nonce, so the replay cache is not hit).
+      if (!isStaleConnection(error)) throw error;
+      return send();
+    }
   }
 
   /** The body of a 2xx answer of `type`, or the server's error as a CkmError. */
@@ -189,4 +197,15 @@ function normalizeBaseUrl(url: string): string {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
     throw new CkmError('InvalidParameters', `"${url}" is not an http(s) URL`);
   return parsed.origin + parsed.pathname.replace(/\/+$/, '');
+}
+
+/** A network failure that means "the reused connection was dead", not "the server is down". */
+function isStaleConnection(error: unknown): boolean {
+  if (!(error instanceof CkmError) || error.code !== 'ServerUnavailable') return false;
+  for (let cause: unknown = error.cause, depth = 0; cause && depth < 4; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
 }
