@@ -393,6 +393,29 @@ describe.each([pgliteBackend(), postgresBackend()])('storage on $name', (backend
         StorageNotFoundError,
       );
     });
+
+    it('a re-share’s new wallet configuration takes effect with its commit, not before', async () => {
+      const { storage } = await fresh();
+      await storage.createWallet(wallet('w1'));
+      await storage.putPendingKey(key('w1', 1));
+      await storage.commitKey('w1', 1);
+      const next = {
+        config: new TextEncoder().encode('config-after-reshare'),
+        party: 4,
+        deviceSigningKey: bytes(32, 0xe1),
+        deviceAgreementKey: bytes(32, 0xe2),
+      };
+      await storage.putPendingKey({ ...key('w1', 2), walletUpdate: next });
+      expect(await storage.getWallet('w1')).toMatchObject(wallet('w1'));
+      await storage.discardPendingKey('w1', 2);
+      expect(await storage.getWallet('w1')).toMatchObject(wallet('w1'));
+      await storage.putPendingKey({ ...key('w1', 2), walletUpdate: next });
+      await storage.commitKey('w1', 2);
+      expect(await storage.getWallet('w1')).toMatchObject({ walletId: 'w1', ...next });
+      // A repeated commit changes nothing more.
+      await storage.commitKey('w1', 2);
+      expect(await storage.getWallet('w1')).toMatchObject({ walletId: 'w1', ...next });
+    });
   });
 
   describe('sessions', () => {
