@@ -141,8 +141,12 @@ export function createApp(info: ServerInfo, ckm?: CkmRoutes): Hono {
     c.text(metrics.render(), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }),
   );
   if (ckm) mountWalletRoutes(app, ckm, metrics);
-  app.notFound((c) => c.json({ error: 'not_found', message: 'No such endpoint.' }, 404));
+  app.notFound((c) => {
+    closeIfBodyUnread(c);
+    return c.json({ error: 'not_found', message: 'No such endpoint.' }, 404);
+  });
   app.onError((error, c) => {
+    closeIfBodyUnread(c);
     if (error instanceof CkmError) return errorResponse(c, error);
     ckm?.logger?.error({ err: { name: error.name, message: error.message } }, 'internal error');
     if (!ckm) console.error('ckm-server: internal error', error);
@@ -181,7 +185,6 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
       const pathWallet = c.req.param('walletId');
       if (pathWallet !== undefined && pathWallet !== walletId)
         throw new CkmError('Unauthorized', 'the request is not signed for this wallet');
-      limit(perWallet, walletId);
       const wallet = await ckm.store.getWallet(walletId);
       if (!wallet) throw new CkmError('Unauthorized', 'unknown wallet or device');
       key = wallet.deviceSigningKey;
@@ -215,6 +218,8 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
       verified.timestamp + ckm.limits.clockSkewMs + 60_000,
     );
     if (!fresh) throw new CkmError('Replayed', 'this request was already received');
+    // Counted only once the signature holds: nobody else can spend a wallet's budget.
+    if (!enrollment) limit(perWallet, walletId);
     return { walletId, body, actor };
   }
 
@@ -240,7 +245,7 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
   app.post(PATHS.enroll, async (c) => {
     const raw = await readBody(c, ckm.limits.maxBodyBytes);
     const request = parseEnrollRequest(decodeWire(raw, WIRE.enroll, ckm.limits.maxBodyBytes));
-    const device = request.config.parties[0];
+    const device = request.config.parties.find((p) => p.role === 'device');
     if (!device) throw new CkmError('MalformedMessage', '"config.parties" has no device');
     await authenticated(c, {
       walletId: request.config.walletId,
@@ -319,6 +324,20 @@ function readCommit(body: unknown, version: number): void {
 }
 
 const bodies = new WeakMap<Request, Promise<Uint8Array>>();
+/** Requests whose body was read to its end. */
+const consumed = new WeakSet<Request>();
+
+/**
+ * An answer given before the request body was read (a refusal by size, rate, path or auth)
+ * closes the connection. Otherwise the unread body is still on the wire: @hono/node-server drains
+ * it for at most 500 ms and then destroys the socket, and a client that reused the keep-alive
+ * connection for its next request would see that request reset (found by the fuzz test, after
+ * 413 answers to 1 MiB bodies under load).
+ */
+function closeIfBodyUnread(c: Context): void {
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return; // Node itself discards these
+  if (!consumed.has(c.req.raw)) c.header('connection', 'close');
+}
 
 /** The body, read once per request (later calls get the same bytes). */
 function readBody(c: Context, limit: number): Promise<Uint8Array> {
@@ -336,7 +355,10 @@ async function readBodyOnce(c: Context, limit: number): Promise<Uint8Array> {
   if (declared !== undefined && (!/^\d{1,12}$/.test(declared) || Number(declared) > limit))
     throw new CkmError('TooLarge', `the body exceeds ${limit} bytes`);
   const stream = c.req.raw.body;
-  if (!stream) return new Uint8Array(0);
+  if (!stream) {
+    consumed.add(c.req.raw);
+    return new Uint8Array(0);
+  }
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -356,6 +378,7 @@ async function readBodyOnce(c: Context, limit: number): Promise<Uint8Array> {
     out.set(chunk, at);
     at += chunk.length;
   }
+  consumed.add(c.req.raw);
   return out;
 }
 

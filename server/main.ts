@@ -3,6 +3,7 @@
  * Stops on SIGINT or SIGTERM: no new sessions, running requests finish (up to a grace period).
  * @module
  */
+import { Server as HttpServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { serve } from '@hono/node-server';
 import { CkmError } from '../ckm/errors';
@@ -23,6 +24,10 @@ Options:
                         Without either, a development key is created in <data>/kek.
   --name NAME           the name shown to users (default ckm-server-<port>)
   --log-level LEVEL     fatal|error|warn|info|debug (default info)
+  --max-sessions-per-wallet N
+                        open sessions one wallet may have at once (default 64)
+  --requests-per-minute N
+                        requests one wallet may make per minute (default 6000; 4x per client address)
   --help                this text
 `;
 
@@ -43,6 +48,8 @@ try {
       'kek-file': { type: 'string' },
       name: { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
+      'max-sessions-per-wallet': { type: 'string' },
+      'requests-per-minute': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -64,6 +71,19 @@ const databaseUrl = values['database-url'] as string | undefined;
 if (!dataDir && !databaseUrl)
   fail('--data DIR (embedded database) or --database-url URL (PostgreSQL) is required');
 const name = (values.name as string | undefined) ?? `ckm-server-${port}`;
+const KEEP_ALIVE_MS = 65_000;
+
+/** A positive integer option, or undefined when not given. */
+function positiveInteger(option: string): number | undefined {
+  const raw = values[option];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d{1,9}$/.test(String(raw)) || value < 1)
+    fail(`--${option} expected an integer in 1..999999999`);
+  return value;
+}
+const maxSessionsPerWallet = positiveInteger('max-sessions-per-wallet');
+const requestsPerMinute = positiveInteger('requests-per-minute');
 
 let lock: ReturnType<typeof lockDataDir> | undefined;
 if (dataDir && !databaseUrl) {
@@ -82,6 +102,10 @@ try {
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(values['kek-file'] ? { kekFile: values['kek-file'] as string } : {}),
     logLevel: String(values['log-level']),
+    limits: {
+      ...(maxSessionsPerWallet === undefined ? {} : { maxSessionsPerWallet }),
+      ...(requestsPerMinute === undefined ? {} : { requestsPerMinute }),
+    },
   });
 } catch (error) {
   lock?.release();
@@ -96,6 +120,15 @@ const server = serve({ fetch: running.app.fetch, hostname: host, port }, (addres
   // The stack runner waits for this line.
   process.stdout.write(`ckm-server ${name} listening on http://${host}:${address.port}\n`);
 });
+// Node closes an idle keep-alive connection after 5 s; a client whose event loop is busy (the
+// extension computing a protocol step for seconds) can send its next request on a connection the
+// server is closing, and gets "other side closed". Idle connections are kept for a minute instead
+// (clients such as undici honour the Keep-Alive hint and let go a second earlier); a step or a
+// session is never that far apart. Headers must still arrive in time after the idle period.
+if (server instanceof HttpServer) {
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 5_000;
+}
 server.on('error', (error: NodeJS.ErrnoException) => {
   lock?.release();
   fail(

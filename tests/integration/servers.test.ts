@@ -3,38 +3,11 @@
  * issue's first scenario. DKG 2-of-3; sign with A; A killed → the same call signs with B;
  * both restarted → the old shares still sign.
  */
-import { recoverAddress, serializeSignature } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchTransport } from '../../ckm/client/transport';
 import { type CkmWallet, createWallet } from '../../ckm/client/wallet';
-import type { ThresholdSignature } from '../../tss/index';
+import { recovered, transfer } from './support/checks';
 import { type ServerProcess, serverProcess } from './support/server-process';
-
-export const transfer = (nonce: number) => ({
-  kind: 'transaction' as const,
-  chainId: 31337,
-  transaction: {
-    type: 'eip1559' as const,
-    chainId: 31337,
-    nonce: `0x${nonce.toString(16)}` as `0x${string}`,
-    gas: '0x5208' as const,
-    maxFeePerGas: '0x3b9aca00' as const,
-    maxPriorityFeePerGas: '0x3b9aca00' as const,
-    to: '0x70997970C51812Dc3A010c7D01B50E20D17Dc79C' as const,
-    value: '0xde0b6b3a7640000' as const,
-  },
-});
-
-export async function recovered(signature: ThresholdSignature, digest: Uint8Array) {
-  return recoverAddress({
-    hash: `0x${Buffer.from(digest).toString('hex')}`,
-    signature: serializeSignature({
-      r: `0x${signature.r.toString(16).padStart(64, '0')}`,
-      s: `0x${signature.s.toString(16).padStart(64, '0')}`,
-      yParity: signature.recovery & 1,
-    }),
-  });
-}
 
 describe('two CKM server processes', () => {
   let a: ServerProcess;

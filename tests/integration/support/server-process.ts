@@ -41,7 +41,7 @@ export async function freePort(): Promise<number> {
 
 export async function serverProcess(
   name: string,
-  options: { databaseUrl?: string; port?: number } = {},
+  options: { databaseUrl?: string; port?: number; args?: readonly string[] } = {},
 ): Promise<ServerProcess> {
   const port = options.port ?? (await freePort());
   const dataDir = mkdtempSync(join(tmpdir(), `ckm-${name}-`));
@@ -59,20 +59,31 @@ export async function serverProcess(
     url: `http://127.0.0.1:${port}`,
     output: () => log,
     async start() {
+      // A second process on the same data would fail, and the first one would run on untracked.
+      if (child && child.exitCode === null && child.signalCode === null)
+        throw new Error(`${name} is already running (pid ${child.pid})`);
       const args = ['--import', 'tsx', 'server/main.ts', '--port', String(port), '--name', name];
       if (options.databaseUrl) args.push('--database-url', options.databaseUrl);
       else args.push('--data', dataDir);
+      args.push(...(options.args ?? []));
       child = spawn(process.execPath, args, {
         cwd: ROOT,
         env: { ...process.env, CKM_KEK: KEK },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const started = child;
+      // An exit nobody asked for (a crash) is then visible in output().
+      started.once('exit', (code, signal) => {
+        log += `[${name} exited: code ${code}, signal ${signal}]\n`;
+      });
+      // Only this start's output counts: `log` already says "listening" from the previous one.
+      let thisStart = '';
       await new Promise<void>((ready, fail) => {
-        const timer = setTimeout(() => fail(new Error(`${name} did not start:\n${log}`)), 30_000);
+        const timer = setTimeout(() => fail(new Error(`${name} did not start:\n${log}`)), 60_000);
         const onData = (chunk: Buffer) => {
           log += chunk.toString();
-          if (log.includes(`listening on http://127.0.0.1:${port}`)) {
+          thisStart += chunk.toString();
+          if (thisStart.includes(`listening on http://127.0.0.1:${port}`)) {
             clearTimeout(timer);
             ready();
           }
