@@ -73,17 +73,20 @@ if (!dataDir && !databaseUrl)
 const name = (values.name as string | undefined) ?? `ckm-server-${port}`;
 const KEEP_ALIVE_MS = 65_000;
 
-/** A positive integer option, or undefined when not given. */
-function positiveInteger(option: string): number | undefined {
+/**
+ * An integer option in 1..max, or undefined when not given. The bounds are those the server's
+ * identity document can state (ckm/identity.ts), so a value accepted here always starts.
+ */
+function positiveInteger(option: string, max: number): number | undefined {
   const raw = values[option];
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!/^\d{1,9}$/.test(String(raw)) || value < 1)
-    fail(`--${option} expected an integer in 1..999999999`);
+  if (!/^\d{1,9}$/.test(String(raw)) || value < 1 || value > max)
+    fail(`--${option} expected an integer in 1..${max}`);
   return value;
 }
-const maxSessionsPerWallet = positiveInteger('max-sessions-per-wallet');
-const requestsPerMinute = positiveInteger('requests-per-minute');
+const maxSessionsPerWallet = positiveInteger('max-sessions-per-wallet', 1_000);
+const requestsPerMinute = positiveInteger('requests-per-minute', 1_000_000);
 
 let lock: ReturnType<typeof lockDataDir> | undefined;
 if (dataDir && !databaseUrl) {

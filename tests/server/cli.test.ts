@@ -22,4 +22,10 @@ describe('ckm-server command line', { timeout: 30_000 }, () => {
     expect(noPort.status).toBe(1);
     expect(noPort.stderr).toContain('--port');
   });
+
+  it('refuses limits the identity document could not state', () => {
+    const tooMany = run('--port', '1', '--data', '/tmp/x', '--max-sessions-per-wallet', '5000');
+    expect(tooMany.status).toBe(1);
+    expect(tooMany.stderr).toContain('--max-sessions-per-wallet expected an integer in 1..1000');
+  });
 });
