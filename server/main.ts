@@ -142,20 +142,31 @@ server.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 let stopping = false;
-const GRACE_MS = 10_000;
+/** How long running sessions may take to finish after SIGTERM before the server exits anyway. */
+const GRACE_MS = 15_000;
 const stop = (signal: string) => {
   if (stopping) return;
   stopping = true;
-  running.logger.info({ signal }, 'stopping: no new sessions, finishing running requests');
+  running.logger.info({ signal }, 'stopping: no new sessions, finishing running ones');
   running.drain();
+  let exiting = false;
   const exit = async () => {
+    if (exiting) return;
+    exiting = true;
     await running.close();
     lock?.release();
     process.exit(0);
   };
-  server.close(() => void exit());
-  // Idle keep-alive connections would hold close() open.
-  (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+  // Keep listening while sessions opened here are still running (their next steps may come on
+  // new connections); new sessions are refused with 503 meanwhile. Then close and exit.
+  const poll = setInterval(() => {
+    if (running.liveSessions() > 0) return;
+    clearInterval(poll);
+    running.logger.info({}, 'no session running: closing');
+    server.close(() => void exit());
+    // Idle keep-alive connections would hold close() open.
+    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+  }, 100);
   setTimeout(() => void exit(), GRACE_MS).unref();
 };
 process.on('SIGINT', () => stop('SIGINT'));

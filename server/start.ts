@@ -56,6 +56,8 @@ export type RunningServer = {
   readonly identity: ServerIdentityDocument;
   /** Stop opening sessions (SIGTERM); steps of running sessions are still served. */
   drain(): void;
+  /** Sessions opened by this process that have neither finished, failed nor expired. */
+  liveSessions(): number;
   close(): Promise<void>;
 };
 
@@ -129,6 +131,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     storageKind: storage.kind,
     identity,
+    liveSessions: () => service.liveSessions(),
     drain: () => {
       draining = true;
     },

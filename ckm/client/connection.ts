@@ -172,15 +172,19 @@ export class ServerConnection {
   #decode(response: HttpResponse, type: string): unknown {
     if (response.status >= 200 && response.status < 300)
       return decodeWire(response.body, type, MAX_BODY);
-    if (response.status >= 500 || response.status === 0)
-      throw new CkmError('ServerUnavailable', `${this.url} failed (HTTP ${response.status})`);
-    let error = parseErrorBody(undefined);
+    let error: ReturnType<typeof parseErrorBody> | undefined;
     try {
       error = parseErrorBody(decodeWire(response.body, WIRE.error, 65_536));
     } catch {
-      // Not one of our error bodies (a proxy, a 404 page): keep the generic one.
+      // Not one of our error bodies (a proxy, a 404 page): keep a generic one.
     }
-    const code = response.status === 429 ? 'RateLimited' : error.code;
+    const message = `${this.url}: ${error?.message ?? `HTTP ${response.status}`}`;
+    // Any 5xx means "try another server", whatever the body says; its message is kept.
+    if (response.status >= 500 || response.status === 0)
+      throw new CkmError('ServerUnavailable', message);
+    if (response.status === 429) throw new CkmError('RateLimited', message);
+    if (error === undefined) throw new CkmError('ServerError', message);
+    const code = error.code;
     throw new CkmError(code, `${this.url}: ${error.message}`, {
       ...(error.culprit === undefined ? {} : { culprit: error.culprit }),
     });

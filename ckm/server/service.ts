@@ -107,6 +107,8 @@ export class CkmServerService {
   readonly #maxSessions: number;
   readonly #rng: Rng;
   readonly #now: () => number;
+  /** Sessions opened by this instance and not yet over, by id → expiry (for a graceful stop). */
+  readonly #live = new Map<string, number>();
 
   constructor(options: ServiceOptions) {
     this.#store = options.store;
@@ -222,6 +224,7 @@ export class CkmServerService {
         throw new CkmError('Conflict', 'a session with this id exists');
       throw error;
     }
+    this.#live.set(request.sessionId, now + this.#ttlMs);
     await this.#audit(walletId, `${request.kind}.open`, 'ok', state.digest, undefined, actor);
     return state.response;
   }
@@ -256,6 +259,7 @@ export class CkmServerService {
         ...(state.actor ? { actor: state.actor } : {}),
       };
     } catch (error) {
+      this.#live.delete(sessionId);
       await this.#store.deleteSession(sessionId);
       await this.#audit(
         walletId,
@@ -278,9 +282,18 @@ export class CkmServerService {
       if (again?.step === step) return decodeSessionState(again.state).response;
       throw new CkmError('Conflict', 'the session moved on concurrently');
     }
+    if (step === LAST_STEP) this.#live.delete(sessionId);
+    else if (this.#live.has(sessionId)) this.#live.set(sessionId, this.#now() + this.#ttlMs);
     if (step === LAST_STEP)
       await this.#audit(walletId, `${state.kind}.finish`, 'ok', state.digest, undefined, actor);
     return next.response;
+  }
+
+  /** Sessions opened by this instance that are still running (not finished, failed or expired). */
+  liveSessions(): number {
+    const now = this.#now();
+    for (const [id, expiresAt] of this.#live) if (expiresAt < now) this.#live.delete(id);
+    return this.#live.size;
   }
 
   /** Phase two of DKG / refresh: the version becomes the active key, older versions are deleted. */
