@@ -70,6 +70,8 @@ export async function runSession(options: RunOptions): Promise<Map<number, StepR
         )
         .then((response) => [server.index, response] as const),
     );
+    // Observed at once: a server may fail while we yield below, before Promise.all is attached.
+    for (const request of remote) request.catch(() => undefined);
     // Let the requests leave before the device's own (synchronous) step runs, so the servers
     // compute their step while the device computes its own.
     await new Promise((resolve) => setTimeout(resolve, 0));
