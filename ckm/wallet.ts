@@ -8,6 +8,7 @@
  * @module
  */
 import { MAX_PARTIES, MIN_PARTIES } from '../tss/params';
+import { lengthPrefixed, toHex } from './bytes';
 import type { ChannelEnds } from './channel';
 import { CkmError } from './errors';
 import { type PartyIdentity, type PartyKeys, parsePartyIdentity } from './identity';
@@ -46,8 +47,7 @@ export function isWalletId(value: unknown): value is string {
 
 /** A fresh wallet id from `crypto.getRandomValues`. */
 export function newWalletId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /** The wire form (CBOR-friendly plain data). */
@@ -99,7 +99,7 @@ export function parseWalletConfig(value: unknown): WalletConfig {
         '"config.parties" expected ascending distinct indices',
       );
     for (const key of [party.identity.signingKey, party.identity.agreementKey]) {
-      const hex = Array.from(key, (b) => b.toString(16).padStart(2, '0')).join('');
+      const hex = toHex(key);
       if (seenKeys.has(hex))
         throw new CkmError('MalformedMessage', '"config.parties" reuses an identity key');
       seenKeys.add(hex);
@@ -174,19 +174,6 @@ export function channelEnds(
  * server (research/tecdsa.md §2.8 "bound to a sid that includes all identity keys").
  */
 export function walletContext(config: WalletConfig, purpose: string): Uint8Array {
-  const parts: Uint8Array[] = [
-    new TextEncoder().encode(`ckm/wallet-context/v1/${purpose}`),
-    new TextEncoder().encode(config.walletId),
-  ];
-  for (const p of config.parties) parts.push(p.identity.signingKey, p.identity.agreementKey);
-  let length = 0;
-  for (const part of parts) length += 4 + part.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    new DataView(out.buffer).setUint32(at, part.length);
-    out.set(part, at + 4);
-    at += 4 + part.length;
-  }
-  return out;
+  const keys = config.parties.flatMap((p) => [p.identity.signingKey, p.identity.agreementKey]);
+  return lengthPrefixed(`ckm/wallet-context/v1/${purpose}`, config.walletId, ...keys);
 }

@@ -22,6 +22,7 @@ import {
   type ThresholdSignature,
 } from '../../tss/index';
 import type { OpenSessionRequest, StepResponse } from '../api';
+import { bytesEqual } from '../bytes';
 import { CkmError, isCkmError } from '../errors';
 import { generatePartyKeys, type PartyIdentity, type PartyKeys } from '../identity';
 import { parseSignPayload, payloadDigest, type SignPayload } from '../payload';
@@ -682,13 +683,6 @@ function asCkmError(error: unknown, server: number): CkmError {
       cause: error,
     });
   return new CkmError('ServerError', `with server ${server}: unexpected failure`, { cause: error });
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
 }
 
 function bytesToBigInt(bytes: Uint8Array): bigint {

@@ -35,6 +35,7 @@ import type {
   StepResult,
   WalletStatus,
 } from '../api';
+import { bytesEqual, toHex } from '../bytes';
 import type { SealedMessage } from '../channel';
 import { decodeWire, encodeWire } from '../codec';
 import { CkmError } from '../errors';
@@ -776,13 +777,6 @@ function isStorageCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
-  return diff === 0;
-}
-
 function toBytes32(value: bigint): Uint8Array {
   const out = new Uint8Array(32);
   let v = value;
@@ -791,8 +785,4 @@ function toBytes32(value: bigint): Uint8Array {
     v >>= 8n;
   }
   return out;
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

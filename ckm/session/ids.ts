@@ -4,22 +4,10 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-
-const encoder = new TextEncoder();
+import { lengthPrefixed, toHex, utf8 } from '../bytes';
 
 function tagged(tag: string, ...parts: Uint8Array[]): Uint8Array {
-  const all = [encoder.encode(tag), ...parts];
-  let length = 0;
-  for (const part of all) length += 4 + part.length;
-  const out = new Uint8Array(length);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (const part of all) {
-    view.setUint32(at, part.length);
-    out.set(part, at + 4);
-    at += 4 + part.length;
-  }
-  return sha256(out);
+  return sha256(lengthPrefixed(tag, ...parts));
 }
 
 /**
@@ -27,7 +15,7 @@ function tagged(tag: string, ...parts: Uint8Array[]): Uint8Array {
  * message is bound to it, so a message cannot move to another session or another wallet.
  */
 export function sessionChannelId(walletId: string, sessionId: string): Uint8Array {
-  return tagged('ckm/session/v1', encoder.encode(walletId), encoder.encode(sessionId));
+  return tagged('ckm/session/v1', utf8(walletId), utf8(sessionId));
 }
 
 /**
@@ -41,6 +29,5 @@ export function signSessionNonce(clientNonce: Uint8Array, serverNonce: Uint8Arra
 
 /** 16 random bytes as 32 lowercase hex characters: a fresh session id. */
 export function newSessionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
 }
