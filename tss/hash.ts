@@ -310,6 +310,23 @@ export function drawInteger(view: DataView, offset: number): bigint {
   );
 }
 
+/**
+ * Bytes of a short draw: 32 bytes reduced mod n. For secp256k1 n > 2^256 − 2^129, so a uniform
+ * 256-bit integer mod n is within 2^-127 of uniform in Z_q (research/tecdsa.md §2.0 "SHA-256
+ * reduce"). Used where one oracle call yields many scalars and the cost of the extra 16 bytes
+ * per scalar matters (the OT-extension rows); everything else draws 48 bytes.
+ */
+export const SHORT_DRAW_BYTES = 32;
+
+/** The 256-bit big-endian integer of the 32-byte draw at `offset` of `view`, NOT reduced. */
+export function shortDrawInteger(view: DataView, offset: number): bigint {
+  return (
+    (((view.getBigUint64(offset) << 64n) | view.getBigUint64(offset + 8)) << 128n) |
+    (view.getBigUint64(offset + 16) << 64n) |
+    view.getBigUint64(offset + 24)
+  );
+}
+
 /** Consecutive 48-byte draws, each reduced mod n. */
 export function drawsToScalars(bytes: Uint8Array, count: number): bigint[] {
   if (!(bytes instanceof Uint8Array) || bytes.length < count * SCALAR_DRAW_BYTES)

@@ -24,7 +24,7 @@ export { isTssError, kindOf, TssError, type TssErrorCode, type TssErrorKind } fr
 export { legacyV, messageV, publicKeyToAddress, type RecoveryId, yParity } from './ethereum';
 export { type DealerSplit, dealerSplitForImport } from './import';
 export { banPeer, type KeyShare, type PairState } from './keyshare';
-export { PROTOCOL_VERSION } from './params';
+export { KEY_SHARE_VERSION, PROTOCOL_VERSION } from './params';
 export {
   type DealerImportParameters,
   dealerImportConfig,

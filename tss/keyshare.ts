@@ -23,6 +23,7 @@ export type PairState = {
 };
 
 export type KeyShare = {
+  /** KEY_SHARE_VERSION (params.ts): the encoding of the share, not the protocol's transcript. */
   readonly version: number;
   /** Session id of the DKG or re-share that produced this share; bound into every signature. */
   readonly dkgSid: Uint8Array;

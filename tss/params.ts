@@ -5,8 +5,18 @@
  * @module
  */
 
-/** Version of the wire format and transcript; golden transcripts are pinned to it. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of the wire format and transcript; golden transcripts are pinned to it. 2: the
+ * OT-extension rows yield 32-byte draws instead of 48 (docs/protocol.md §7).
+ */
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * Version of the key-share encoding, apart from {@link PROTOCOL_VERSION}: a share holds the DKG's
+ * results (share, public data, base-OT seeds), which a transcript change of the later rounds
+ * does not touch, so shares made under protocol 1 still sign under protocol 2.
+ */
+export const KEY_SHARE_VERSION = 1;
 
 /** κ: bit length of the group order q of secp256k1. */
 export const KAPPA = 256;

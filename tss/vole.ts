@@ -19,10 +19,11 @@
  * Scalars are BigInt, whose arithmetic is not constant-time in JS (research/tecdsa.md §4.1 item 11);
  * we at least never branch on β: β_j enters as the factor 0n or 1n.
  *
- * Arithmetic (speed, same values): the OT outputs α^0, α^1, γ stay the OT extension's raw 48-byte
+ * Arithmetic (speed, same values): the OT outputs α^0, α^1, γ stay the OT extension's raw 32-byte
  * draws (`oteSendDraws` / `oteReceiveDraws`) and enter each sum unreduced; every sum is reduced
  * mod n once, where its value is needed (an ã or μ entry, c_i, d_i). A difference x − y of a draw
- * y is computed as x + (n·2^129 − y), and −β_j·η_k as β_j·(n − η_k), so no sum is negative.
+ * y < 2^256 < 2n is computed as x + (2n − y), and −β_j·η_k as β_j·(n − η_k), so no sum is
+ * negative.
  * Results are identical to reducing every term first. γ and β are wiped when Bob finishes.
  *
  * Encodings and divergences:
@@ -46,7 +47,7 @@
 import { assertBytes, bytesEqual, decodeScalar } from './assert';
 import { N } from './curve';
 import { TssError } from './errors';
-import { drawInteger, oracle, oracleScalars, SCALAR_DRAW_BYTES } from './hash';
+import { oracle, oracleScalars, SHORT_DRAW_BYTES, shortDrawInteger } from './hash';
 import {
   type OteMessage,
   type OteReceiverSetup,
@@ -66,8 +67,8 @@ export type VoleBobState = {
   /** β ∈ {0,1}^ξ, one bit per byte. */
   readonly beta: Uint8Array;
   /**
-   * γ_j = α^{β_j}_j ∈ Z_q^{ℓ+ρ}, j ∈ [ξ], as the OT extension's raw 48-byte draws (entry (j, w)
-   * at bytes (j·OT_WIDTH + w)·48 …; the scalar is the draw mod n), so it can be wiped.
+   * γ_j = α^{β_j}_j ∈ Z_q^{ℓ+ρ}, j ∈ [ξ], as the OT extension's raw 32-byte draws (entry (j, w)
+   * at bytes (j·OT_WIDTH + w)·32 …; the scalar is the draw mod n), so it can be wiped.
    */
   readonly gamma: Uint8Array;
   /** The gadget g ∈ Z_q^ξ of this sid (public; kept to avoid recomputing it). */
@@ -91,8 +92,8 @@ export const VOLE_A_TILDE_BYTES = XI * OT_WIDTH * SCALAR_BYTES;
 /** Bytes of η on the wire. */
 export const VOLE_ETA_BYTES = RHO * SCALAR_BYTES;
 
-/** A multiple of n above every 384-bit draw: x − y ≡ x + (OFFSET − y) keeps sums non-negative. */
-const OFFSET = N << 129n;
+/** A multiple of n above every 256-bit draw: x − y ≡ x + (OFFSET − y) keeps sums non-negative. */
+const OFFSET = N << 1n;
 
 /**
  * DKLs23 Protocol 5.2, public gadget g ∈ Z_q^ξ: g = Hq(sid) ∈ Z_q^ξ, one XOF call (see the
@@ -122,15 +123,6 @@ function putScalar(view: DataView, offset: number, x: bigint): void {
   view.setBigUint64(offset + 8, s >> 128n);
   view.setBigUint64(offset + 16, s >> 64n);
   view.setBigUint64(offset + 24, s);
-}
-
-/** The 32-byte big-endian integer at `offset` of `view` (not checked against n). */
-function getScalar(view: DataView, offset: number): bigint {
-  return (
-    (((view.getBigUint64(offset) << 64n) | view.getBigUint64(offset + 8)) << 128n) |
-    (view.getBigUint64(offset + 16) << 64n) |
-    view.getBigUint64(offset + 24)
-  );
 }
 
 const viewOf = (bytes: Uint8Array): DataView =>
@@ -207,13 +199,13 @@ export function voleAliceRespond(
   // "â ← Z_q^ρ."
   const aHat: bigint[] = new Array(RHO);
   for (let k = 0; k < RHO; k++) aHat[k] = randomScalar(rng);
-  // The column inputs of ã, a_i for i < ℓ and â_k for column ℓ + k, plus n·2^129 (see below).
+  // The column inputs of ã, a_i for i < ℓ and â_k for column ℓ + k, plus 2n (see below).
   const inputs = [...a, ...aHat].map((x) => x + OFFSET);
 
   // One pass over the rows (lazy reduction: the draws enter unreduced, each sum is reduced once).
   // "c_i = −Σ_j g_j·α^0_{j,i}" for i ∈ [ℓ];
   // "ã_{j,i} = α^0_{j,i} − α^1_{j,i} + a_i (i < ℓ); ã_{j,ℓ+k} = α^0_{j,ℓ+k} − α^1_{j,ℓ+k} + â_k",
-  // as α^0 + (input + n·2^129 − α^1), which is never negative.
+  // as α^0 + (input + 2n − α^1), which is never negative.
   const v0 = viewOf(draws0);
   const v1 = viewOf(draws1);
   const aTilde = new Uint8Array(VOLE_A_TILDE_BYTES);
@@ -224,8 +216,8 @@ export function voleAliceRespond(
     const gj = g[j] as bigint;
     for (let col = 0; col < OT_WIDTH; col++) {
       const e = j * OT_WIDTH + col;
-      const x0 = drawInteger(v0, e * SCALAR_DRAW_BYTES);
-      const x1 = drawInteger(v1, e * SCALAR_DRAW_BYTES);
+      const x0 = shortDrawInteger(v0, e * SHORT_DRAW_BYTES);
+      const x1 = shortDrawInteger(v1, e * SHORT_DRAW_BYTES);
       alpha0[e] = x0;
       if (col < ELL) cAcc[col] = (cAcc[col] as bigint) + gj * x0;
       putScalar(aTildeView, e * SCALAR_BYTES, x0 + ((inputs[col] as bigint) - x1));
@@ -309,7 +301,7 @@ function bobCheckAndOutput(
   const at: bigint[] = new Array(XI * OT_WIDTH);
   let nonCanonical = false;
   for (let e = 0; e < XI * OT_WIDTH; e++) {
-    const x = getScalar(aTildeView, e * SCALAR_BYTES);
+    const x = shortDrawInteger(aTildeView, e * SCALAR_BYTES);
     nonCanonical ||= x >= N;
     at[e] = x;
   }
@@ -336,7 +328,7 @@ function bobCheckAndOutput(
     // "ḋ_{j,i} = γ_{j,i} + β_j·ã_{j,i}" for i ∈ [ℓ]; "d_i = Σ_j g_j·ḋ_{j,i}" (reduced at the end).
     for (let i = 0; i < ELL; i++) {
       const dDot =
-        drawInteger(gammaView, (base + i) * SCALAR_DRAW_BYTES) + bj * (at[base + i] as bigint);
+        shortDrawInteger(gammaView, (base + i) * SHORT_DRAW_BYTES) + bj * (at[base + i] as bigint);
       row[i] = dDot;
       dAcc[i] = (dAcc[i] as bigint) + gj * dDot;
     }
@@ -344,7 +336,7 @@ function bobCheckAndOutput(
       // "d̂_{j,k} = γ_{j,ℓ+k} + β_j·ã_{j,ℓ+k}", and its "… − β_j·η_k" in the same product:
       // γ_{j,ℓ+k} + β_j·(ã_{j,ℓ+k} + n − η_k).
       let acc =
-        drawInteger(gammaView, (base + ELL + k) * SCALAR_DRAW_BYTES) +
+        shortDrawInteger(gammaView, (base + ELL + k) * SHORT_DRAW_BYTES) +
         bj * ((at[base + ELL + k] as bigint) + (negEta[k] as bigint));
       // "… + Σ_i θ_{i,k}·ḋ_{j,i}" (ToB-corrected indices).
       for (let i = 0; i < ELL; i++) acc += (th[i * RHO + k] as bigint) * (row[i] as bigint);

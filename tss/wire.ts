@@ -4,7 +4,7 @@
  * unknown versions and types refused).
  *
  * A message is the CBOR array `[PROTOCOL_VERSION, type, body]`; the body is checked field by field
- * by the round that receives it. A key share is `[PROTOCOL_VERSION, "key-share", {…}]` and is
+ * by the round that receives it. A key share is `[KEY_SHARE_VERSION, "key-share", {…}]` and is
  * checked here completely: it is read back from storage, which may be corrupt.
  * @module
  */
@@ -13,7 +13,14 @@ import { assertArray, assertBytes, assertPartyIndex, decodePoint, decodeScalar }
 import { mulG, type Point, pointToBytes, scalarToBytes } from './curve';
 import { TssError } from './errors';
 import type { KeyShare, PairState } from './keyshare';
-import { LAMBDA_C, MAX_PARTIES, PROTOCOL_VERSION, SEED_BYTES, SID_BYTES } from './params';
+import {
+  KEY_SHARE_VERSION,
+  LAMBDA_C,
+  MAX_PARTIES,
+  PROTOCOL_VERSION,
+  SEED_BYTES,
+  SID_BYTES,
+} from './params';
 
 export const MESSAGE_TYPES = [
   'dkg1',
@@ -148,7 +155,7 @@ export function decodeKeyShare(bytes: unknown): KeyShare {
   if (bytes.length > MAX_KEY_SHARE_BYTES)
     throw new TssError('WrongLength', '"keyShare" is too large');
   const [version, type, rawBody] = decodeEnvelope(bytes, 'keyShare');
-  if (version !== PROTOCOL_VERSION)
+  if (version !== KEY_SHARE_VERSION)
     throw new TssError('UnsupportedVersion', `"keyShare" has version ${String(version)}`);
   if (type !== 'key-share') throw new TssError('MalformedMessage', '"keyShare" is not a key share');
   const body = asFields(rawBody, 'keyShare');
@@ -211,7 +218,7 @@ export function decodeKeyShare(bytes: unknown): KeyShare {
       '"keyShare.secretShare" does not match its public share',
     );
   return {
-    version: PROTOCOL_VERSION,
+    version: KEY_SHARE_VERSION,
     dkgSid: new Uint8Array(body.dkgSid),
     self,
     threshold,

@@ -2,7 +2,7 @@ import { bytesToHex } from '@noble/curves/utils.js';
 import { Encoder } from 'cbor-x';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KeyShare } from '../../tss/keyshare';
-import { PROTOCOL_VERSION } from '../../tss/params';
+import { KEY_SHARE_VERSION, PROTOCOL_VERSION } from '../../tss/params';
 import {
   decodeKeyShare,
   decodeMessage,
@@ -148,10 +148,11 @@ describe('tss wire format', () => {
     expect(tssErrorOf(() => decodeKeyShare(good.slice(0, 100)))).toMatchObject({
       code: 'MalformedMessage',
     });
-    expect(
-      tssErrorOf(() => decodeKeyShare(raw.encode([PROTOCOL_VERSION + 1, 'key-share', decoded[2]]))),
-    ).toMatchObject({
-      code: 'UnsupportedVersion',
-    });
+    for (const version of [KEY_SHARE_VERSION + 1, 0])
+      expect(
+        tssErrorOf(() => decodeKeyShare(raw.encode([version, 'key-share', decoded[2]]))),
+      ).toMatchObject({ code: 'UnsupportedVersion' });
+    // The share's format has its own version: a protocol (transcript) bump leaves shares readable.
+    expect(decoded[0]).toBe(KEY_SHARE_VERSION);
   });
 });

@@ -10,7 +10,7 @@ import { TssError } from '../errors';
 import { u32 } from '../hash';
 import type { KeyShare, PairState } from '../keyshare';
 import { baseOtReceiverFinish } from '../ot/base';
-import { PROTOCOL_VERSION } from '../params';
+import { KEY_SHARE_VERSION } from '../params';
 import { verifyDlog } from '../proofs';
 import { consume } from '../state';
 import { TAGS } from '../tags';
@@ -84,7 +84,7 @@ export function dkgFinish(
   }
 
   return {
-    version: PROTOCOL_VERSION,
+    version: KEY_SHARE_VERSION,
     dkgSid: sid,
     self,
     threshold: config.threshold,

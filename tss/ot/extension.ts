@@ -32,8 +32,8 @@
  *   `oracleSession` per (tag, sid), which absorbs the tag and sid once: the bytes hashed are
  *   exactly those of the full encoding.
  * - Outputs: {@link oteReceiveDraws} / {@link oteSendDraws} return each row's OT_WIDTH scalars as
- *   their raw 48-byte draws (the scalar is the draw mod n), which the caller can wipe and reduce
- *   lazily (RVOLE does); {@link oteReceive} / {@link oteSend} return the reduced scalars.
+ *   their raw 32-byte draws (the scalar is the draw mod n, within 2^-127 of uniform: `hash.ts`
+ *   SHORT_DRAW_BYTES), which the caller can wipe and reduce lazily (RVOLE does); {@link oteReceive} / {@link oteSend} return the reduced scalars.
  * - Divergence from KOS15 Fig. 10: χ_1…χ_m come from H(sid, u) over all of u instead of the
  *   sender's coins, because DKLs23 §5.1 makes the extension one message (Fiat–Shamir). Only the
  *   corrected (column-wise, SoftSpokenOT) check is implemented, never DKLs18's KOS variant
@@ -46,14 +46,15 @@
  * @module
  */
 import { assertBytes } from '../assert';
+import { N } from '../curve';
 import { TssError } from '../errors';
 import {
-  drawsToScalars,
   type OracleSession,
   oracleSession,
   oracleXof,
-  SCALAR_DRAW_BYTES,
+  SHORT_DRAW_BYTES,
   sessionXofInto,
+  shortDrawInteger,
   u32,
 } from '../hash';
 import {
@@ -246,14 +247,18 @@ function transposeToRows(columns: Uint8Array): Uint8Array {
   return rows;
 }
 
-/** Bytes of one row's output: OT_WIDTH draws of 48 bytes. */
-export const OTE_ROW_DRAW_BYTES = OT_WIDTH * SCALAR_DRAW_BYTES;
+/**
+ * Bytes of one row's output: OT_WIDTH short draws of 32 bytes. Divergence (PROTOCOL_VERSION 2)
+ * from 48-byte draws: a row's 192 bytes of XOF output were a third of the extension's hashing;
+ * 32 bytes mod n are within 2^-127 of uniform for secp256k1 (docs/protocol.md §7).
+ */
+export const OTE_ROW_DRAW_BYTES = OT_WIDTH * SHORT_DRAW_BYTES;
 /** Bytes of all ξ rows' outputs. */
 export const OTE_DRAW_BYTES = XI * OTE_ROW_DRAW_BYTES;
 
 /**
- * Hs(sid, j, row) = oracleScalars(otExtOutput, sid, OT_WIDTH, u32(j), row), as its OT_WIDTH raw
- * 48-byte draws (reduce each mod n for the scalars), written at row j of `draws`. `rows` is the
+ * Hs(sid, j, row) = oracleXof(otExtOutput, sid, OT_WIDTH·32, u32(j), row), as its OT_WIDTH raw
+ * 32-byte draws (reduce each mod n for the scalars), written at row j of `draws`. `rows` is the
  * session of (otExtOutput, sid).
  */
 function rowOutputInto(rows: OracleSession, j: number, row: Uint8Array, draws: Uint8Array): void {
@@ -262,12 +267,14 @@ function rowOutputInto(rows: OracleSession, j: number, row: Uint8Array, draws: U
 
 /** The ξ rows of draws as scalars: row j is OT_WIDTH scalars in Z_q. */
 function drawsToRows(draws: Uint8Array): bigint[][] {
+  const view = new DataView(draws.buffer, draws.byteOffset, draws.byteLength);
   const out: bigint[][] = new Array(XI);
-  for (let j = 0; j < XI; j++)
-    out[j] = drawsToScalars(
-      draws.subarray(j * OTE_ROW_DRAW_BYTES, (j + 1) * OTE_ROW_DRAW_BYTES),
-      OT_WIDTH,
-    );
+  for (let j = 0; j < XI; j++) {
+    const row: bigint[] = new Array(OT_WIDTH);
+    for (let w = 0; w < OT_WIDTH; w++)
+      row[w] = shortDrawInteger(view, (j * OT_WIDTH + w) * SHORT_DRAW_BYTES) % N;
+    out[j] = row;
+  }
   return out;
 }
 
@@ -284,8 +291,8 @@ function messageFields(message: unknown, culprit: number): Record<string, unknow
 /**
  * The OTE receiver (KOS15 updated Fig. 10, receiver side, with Fiat–Shamir), with its outputs as
  * raw draws: extends the λ_c base OTs to ξ OTs on `choices` and returns the one message for the
- * sender and γ_j = v^j_{β_j} as OT_WIDTH 48-byte draws per row (row j, index w at bytes
- * (j·OT_WIDTH + w)·48 …; the scalar is the draw mod n). Bytes, unlike BigInts, can be wiped by
+ * sender and γ_j = v^j_{β_j} as OT_WIDTH 32-byte draws per row (row j, index w at bytes
+ * (j·OT_WIDTH + w)·32 …; the scalar is the draw mod n). Bytes, unlike BigInts, can be wiped by
  * the caller, and a caller that reduces sums once saves one reduction per entry (RVOLE does).
  * Draws CHECK_BITS/8 = 16 bytes from `rng`.
  * @example

@@ -2,11 +2,18 @@
  * Signing output (DKLs23 Protocol 3.6 step 4; research/tecdsa.md §2.6 "Output", "Low-s and
  * recovery id"): s = Σw / Σu, normalised to low-s with the parity flipped, and verified against
  * the derived public key before it is released. A bad (u, w) from a cheater only aborts.
+ *
+ * The verification is the ECDSA equation on the nonce point itself (SEC 1 v2 §4.1.4 step 5
+ * without taking x): s⁻¹m·G + s⁻¹r·pk = R', with R' = ±R the point whose parity the recovery id
+ * states. It implies the ECDSA verification (x(R') mod n = r) and also fixes the recovery id
+ * (public-key recovery from (r, s, recid) rebuilds exactly R'), so it replaces a noble `verify`
+ * plus `recoverPublicKey` with one double-scalar multiplication (docs/protocol.md §9). Every
+ * scalar in it is public, so it runs variable-time.
  * @module
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { decodeScalar } from '../assert';
-import { add, inv, mul, N, pointToBytes } from '../curve';
+import { add, G, inv, mul, N } from '../curve';
 import { TssError } from '../errors';
 import { consume } from '../state';
 import { collectSignMessages, parseSign3 } from './parse';
@@ -28,27 +35,28 @@ export function signFinish(
   }
   if (sumU === 0n) throw new TssError('DegenerateNonce', 'Σu is zero');
   let s = mul(sumW, inv(sumU)); // s = r^{-1}(m + r_x·sk)
-  let parity = round3.bigR.toAffine().y & 1n ? 1 : 0;
+  let nonce = round3.bigR;
   // Low-s (EIP-2): s > n/2 → n − s, which negates R and flips the parity.
   if (s > N >> 1n) {
     s = N - s;
-    parity ^= 1;
+    nonce = nonce.negate();
   }
-  if (s === 0n) throw new TssError('InvalidSignature', 's is zero');
+  if (s === 0n || round3.r === 0n) throw new TssError('InvalidSignature', 'r or s is zero');
+  const parity = nonce.toAffine().y & 1n ? 1 : 0;
   const recovery = parity | (round3.rOverflow ? 2 : 0);
-  const signature = new secp256k1.Signature(round3.r, s, recovery);
-  const publicKeyBytes = pointToBytes(round3.derivedPublicKey);
-  const valid =
-    round3.r !== 0n &&
-    secp256k1.verify(signature.toBytes('compact'), round3.digest, publicKeyBytes, {
-      prehash: false,
-      lowS: true,
-    }) &&
-    signature.recoverPublicKey(round3.digest).equals(round3.derivedPublicKey);
+  // s⁻¹m·G + s⁻¹r·pk_derived must be R' itself (module doc); m mod n as ECDSA's e (bits2int).
+  const sInverse = inv(s);
+  const valid = G.mulAddUnsafe(
+    mul(round3.message, sInverse),
+    round3.derivedPublicKey,
+    mul(round3.r, sInverse),
+  ).equals(nonce);
   if (!valid)
     throw new TssError(
       'InvalidSignature',
       'the combined signature does not verify under the derived key',
     );
-  return { r: round3.r, s, recovery, publicKey: round3.derivedPublicKey };
+  // noble's Signature checks the ranges once more (r, s in [1, n), recovery in 0..3).
+  const signature = new secp256k1.Signature(round3.r, s, recovery);
+  return { r: signature.r, s: signature.s, recovery, publicKey: round3.derivedPublicKey };
 }

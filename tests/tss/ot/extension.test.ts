@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { TssErrorCode } from '../../../tss/errors';
-import { drawsToScalars } from '../../../tss/hash';
 import {
   OTE_DRAW_BYTES,
   OTE_T_TILDE_BYTES,
@@ -14,7 +13,7 @@ import {
 import { LAMBDA_C, OT_WIDTH, XI } from '../../../tss/params';
 import { randomBits } from '../../../tss/rng';
 import { expectTssFailure as expectTssError, flip } from '../support/errors';
-import { dealOtSetups, naiveOte } from '../support/ot';
+import { dealOtSetups, naiveOte, shortDraws } from '../support/ot';
 import { seededRng } from '../support/rng';
 
 const RECEIVER = 2;
@@ -78,11 +77,11 @@ describe('OT extension (KOS15 updated Fig. 10 = SoftSpokenOT k=1, Fiat–Shamir)
 
 describe('OT extension raw draws (the RVOLE path)', () => {
   const rows = (draws: Uint8Array) => {
-    const flat = drawsToScalars(draws, XI * OT_WIDTH);
+    const flat = shortDraws(draws);
     return Array.from({ length: XI }, (_, j) => flat.slice(j * OT_WIDTH, (j + 1) * OT_WIDTH));
   };
 
-  it('are the 48-byte draws whose reductions mod n are the scalar outputs', () => {
+  it('are the 32-byte draws whose reductions mod n are the scalar outputs', () => {
     const r = seededRng('ote/draws');
     const dealt = dealOtSetups(r);
     const choices = randomBits(r, XI);
@@ -98,9 +97,9 @@ describe('OT extension raw draws (the RVOLE path)', () => {
     // The receiver's draw of row j is the sender's draw for slot β_j, byte for byte.
     for (const j of [0, 1, 255, XI - 1]) {
       const slot = choices[j] === 1 ? draws1 : draws0;
-      const at = j * OT_WIDTH * 48;
-      expect(raw.draws.subarray(at, at + OT_WIDTH * 48)).toEqual(
-        slot.subarray(at, at + OT_WIDTH * 48),
+      const at = j * OT_WIDTH * 32;
+      expect(raw.draws.subarray(at, at + OT_WIDTH * 32)).toEqual(
+        slot.subarray(at, at + OT_WIDTH * 32),
       );
     }
   });

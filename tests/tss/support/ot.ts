@@ -2,7 +2,9 @@
  * OT-extension test support. Deals OT-extension setups directly, for tests only: random Δ and seeds, with the sender holding
  * k^i_{Δ_i} exactly as the λ_c base OTs (MR19 Fig. 8, roles reversed) would leave it.
  */
-import { oracleScalars, oracleXof, u32 } from '../../../tss/hash';
+
+import { N } from '../../../tss/curve';
+import { oracleXof, u32 } from '../../../tss/hash';
 import type { OteMessage, OteReceiverSetup, OteSenderSetup } from '../../../tss/ot/extension';
 import {
   CHECK_BLOCKS,
@@ -119,8 +121,9 @@ export function naiveOte(
   );
   const xTilde = bytesOf(polyBits(naiveCheck(chi, xPrime)));
   const tTilde = bytesOf(t0.flatMap((column) => polyBits(naiveCheck(chi, column))));
+  // Hs: OT_WIDTH draws of 32 bytes (PROTOCOL_VERSION 2), each read big-endian and reduced mod n.
   const hs = (j: number, rowBits: readonly number[]) =>
-    oracleScalars(TAGS.otExtOutput, sid, OT_WIDTH, u32(j), bytesOf(rowBits));
+    shortDraws(oracleXof(TAGS.otExtOutput, sid, OT_WIDTH * 32, u32(j), bytesOf(rowBits)));
   const gamma = Array.from({ length: XI }, (_, j) =>
     hs(
       j,
@@ -152,4 +155,12 @@ export function naiveOte(
     ),
   );
   return { message: { u: uBytes, xTilde, tTilde }, gamma, v0, v1, checkPassed };
+}
+
+/** Consecutive 32-byte big-endian draws, each reduced mod n (re-stated, not the code under test). */
+export function shortDraws(bytes: Uint8Array): bigint[] {
+  const out: bigint[] = [];
+  for (let at = 0; at < bytes.length; at += 32)
+    out.push(BigInt(`0x${Buffer.from(bytes.subarray(at, at + 32)).toString('hex')}`) % N);
+  return out;
 }
