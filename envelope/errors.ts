@@ -163,6 +163,14 @@ export class DecompressionError extends EnvelopeError {
   }
 }
 
+/** The miniz_oxide port (`deflate.ts`) broke one of its own invariants: a bug, never bad input. */
+export class CompressionError extends EnvelopeError {
+  override readonly name = 'CompressionError';
+  constructor(details: string) {
+    super('Compression failed (internal error).', { details });
+  }
+}
+
 /** Fewer SSKR shares than the split's thresholds need (group or member). */
 export class NotEnoughSharesError extends EnvelopeError {
   override readonly name = 'NotEnoughSharesError';
