@@ -3,16 +3,17 @@
  * bc-components `compressed.rs`): `#6.40003([crc32, size, data, #6.40001(digest)])`.
  *
  * The bytes compressed are the element's tagged dCBOR `#6.200(content)`, with raw DEFLATE
- * (RFC 1951, level 6, `fflate`); when that is not shorter, the bytes are stored as they are and
- * `data.length === size` says so. The CRC-32 (IEEE) covers the uncompressed bytes. The digest is
- * the element's, so compressing changes no digest; decompressing re-checks size, CRC and digest.
- *
- * DEFLATE output is not canonical: fflate and pako (bc-envelope-ts) agree on every vector, miniz
- * (Rust) may not (bc-envelope-ts RUST_DIVERGENCES D1). Compare compressed envelopes by digest.
+ * (RFC 1951) exactly as the Rust reference writes it: `deflateRawMiniz` (`./deflate`) reproduces
+ * miniz_oxide's `compress_to_vec(data, 6)`, the call bc-components makes, byte for byte. When that
+ * is not shorter, the bytes are stored as they are and `data.length === size` says so (as
+ * bc-components' `compressed_size < decompressed_size`). The CRC-32 (IEEE) covers the
+ * uncompressed bytes. The digest is the element's, so compressing changes no digest;
+ * decompressing re-checks size, CRC and digest. Any valid raw DEFLATE inflates (`fflate`).
  * @module
  */
-import { deflateSync, inflateSync } from 'fflate';
+import { inflateSync } from 'fflate';
 import { decodeEnvelope } from './decode';
+import { deflateRawMiniz } from './deflate';
 import { compareDigests, digestHex } from './digest';
 import { Envelope } from './envelope';
 import { DecompressionError, DigestMismatchError, NotObscuredError } from './errors';
@@ -29,7 +30,7 @@ export function compressElement(element: Envelope): Envelope {
     throw new NotObscuredError('compressed', `${c} and cannot be compressed`);
   }
   const bytes = element.toBytes();
-  const deflated = deflateSync(bytes, { level: 6 });
+  const deflated = deflateRawMiniz(bytes);
   return Envelope.compressed({
     checksum: crc32(bytes),
     size: bytes.length,

@@ -223,15 +223,22 @@ describe('compression (bc-specs §2.11)', () => {
 
   it('refuses every single-byte change of a compressed envelope that changes its content', () => {
     expect(flips(compress(Envelope.from(7)).toBytes(), decompress)).toEqual([]); // stored as is
-    // DEFLATE ignores the padding bits after the final block, so flipping the top bit of the
-    // last data byte is the one change that still inflates: to the same content, same digest.
+    // DEFLATE is not injective: a few flips inside the data still inflate, to the same content
+    // (same CRC, same digest). Here: the top bit of the last data byte (padding after the final
+    // block) and one bit of the dynamic block header that gives an unused literal a code length
+    // (fflate does not reject the over-full code). No flip opens to other content.
     const z = compress(long);
     const c = z.case;
     if (c.type !== 'compressed') throw new Error('unreachable');
     const bytes = z.toBytes();
-    const lastDataByte = offsetOf(bytes, c.compressed.data) + c.compressed.data.length - 1;
-    for (const { at, opened } of flips(bytes, decompress)) {
-      expect(at).toBe(lastDataByte);
+    const dataStart = offsetOf(bytes, c.compressed.data);
+    const lastDataByte = dataStart + c.compressed.data.length - 1;
+    const accepted = flips(bytes, decompress);
+    expect(accepted.map((f) => f.at)).toContain(lastDataByte);
+    expect(accepted.length).toBeLessThanOrEqual(2);
+    for (const { at, opened } of accepted) {
+      expect(at).toBeGreaterThanOrEqual(dataStart);
+      expect(at).toBeLessThanOrEqual(lastDataByte);
       expect(opened.isIdenticalTo(long)).toBe(true);
     }
   });
