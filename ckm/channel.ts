@@ -39,20 +39,22 @@
  * message whose signature verifies but whose AEAD fails was produced by its sender, who is named
  * as the culprit.
  *
- * Keys are derived per message (one X25519 and one HKDF, well under the cost of the Ed25519
- * verification), with no cache, to keep the module stateless.
+ * Keys are derived per message by one HKDF; the X25519 shared secret under it depends only on
+ * the two parties' long-term keys, so it is computed once per pair and kept, beside the secret it
+ * came from: per `Uint8Array` holding this party's agreement secret (a `WeakMap`, so the entry goes
+ * with that buffer), by the peer's public key, at most {@link SHARED_SECRETS_PER_KEY} peers. The
+ * cryptography is `ckm/primitives.ts` (OpenSSL in Node, noble elsewhere).
  * @module
  */
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { MAX_PARTIES } from '../tss/params';
 import { cryptoRng, type Rng } from '../tss/rng';
-import { bytesEqual, isAllZero, lengthPrefixed, u32be } from './bytes';
+import { bytesEqual, isAllZero, lengthPrefixed, toHex, u32be } from './bytes';
 import { readBytes, readField, readInt, readObject, readString } from './codec';
 import { CkmError } from './errors';
 import type { PartyIdentity, PartyKeys } from './identity';
+import { primitives } from './primitives';
 
 export const CHANNEL_VERSION = 1;
 export const SID_BYTES = 32;
@@ -66,6 +68,8 @@ const TYPE_RULE = { min: 1, max: 64, pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/ } 
 const KEY_DOMAIN = 'ckm/channel/v1';
 const SIGNATURE_DOMAIN = 'ckm/channel/v1/sig';
 const SEALED_KEYS = ['v', 'sid', 'from', 'to', 'type', 'nonce', 'ct', 'sig'] as const;
+/** Peers whose shared secret is kept per agreement secret (a server has one secret, many peers). */
+export const SHARED_SECRETS_PER_KEY = 4096;
 
 export type SealedMessage = {
   readonly v: 1;
@@ -94,6 +98,34 @@ export type OpenedMessage = { readonly from: number; readonly payload: Uint8Arra
 // ---------------------------------------------------------------------------------------------
 // Construction
 
+const sharedSecrets = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+
+/** X25519(secret, peerAgreementKey), computed once per pair (see the module doc). */
+function sharedSecret(secret: Uint8Array, peerAgreementKey: Uint8Array): Uint8Array {
+  let byPeer = sharedSecrets.get(secret);
+  if (!byPeer) {
+    byPeer = new Map();
+    sharedSecrets.set(secret, byPeer);
+  }
+  const peer = toHex(peerAgreementKey);
+  const known = byPeer.get(peer);
+  if (known) return known;
+  let shared: Uint8Array;
+  try {
+    shared = primitives.x25519(secret, peerAgreementKey);
+  } catch (cause) {
+    throw new CkmError('InvalidIdentity', 'peer agreement key gives no shared secret', { cause });
+  }
+  if (isAllZero(shared))
+    throw new CkmError('InvalidIdentity', 'peer agreement key gives an all-zero shared secret');
+  if (byPeer.size >= SHARED_SECRETS_PER_KEY) {
+    const oldest = byPeer.keys().next().value;
+    if (oldest !== undefined) byPeer.delete(oldest);
+  }
+  byPeer.set(peer, shared);
+  return shared;
+}
+
 /** k_{from→to} (see the module doc); `secret` is this party's X25519 secret. */
 function directionalKey(
   secret: Uint8Array,
@@ -102,14 +134,7 @@ function directionalKey(
   sender: { readonly index: number; readonly identity: PartyIdentity },
   receiver: { readonly index: number; readonly identity: PartyIdentity },
 ): Uint8Array {
-  let shared: Uint8Array;
-  try {
-    shared = x25519.getSharedSecret(secret, peerAgreementKey);
-  } catch (cause) {
-    throw new CkmError('InvalidIdentity', 'peer agreement key gives no shared secret', { cause });
-  }
-  if (isAllZero(shared))
-    throw new CkmError('InvalidIdentity', 'peer agreement key gives an all-zero shared secret');
+  const shared = sharedSecret(secret, peerAgreementKey);
   const info = lengthPrefixed(
     KEY_DOMAIN,
     sender.identity.signingKey,
@@ -176,8 +201,9 @@ export function sealMessage(
   );
   const header = channelHeader(sid, ends.self, to, type);
   const nonce = rng(NONCE_BYTES);
-  const ct = xchacha20poly1305(key, nonce, header).encrypt(payload);
-  const sig = ed25519.sign(signedBytes(header, nonce, ct), ends.selfKeys.signingSecret);
+  const ct = primitives.xchachaSeal(key, nonce, payload, header);
+  key.fill(0);
+  const sig = primitives.ed25519Sign(signedBytes(header, nonce, ct), ends.selfKeys.signingSecret);
   return {
     v: CHANNEL_VERSION,
     sid: new Uint8Array(sid),
@@ -238,17 +264,11 @@ export function openMessage(
     throw new CkmError('MalformedMessage', `expected a "${expectedType}" message`);
 
   const header = channelHeader(message.sid, message.from, message.to, message.type);
-  let authentic = false;
-  try {
-    authentic = ed25519.verify(
-      message.sig,
-      signedBytes(header, message.nonce, message.ct),
-      sender.signingKey,
-      { zip215: false },
-    );
-  } catch {
-    authentic = false;
-  }
+  const authentic = primitives.ed25519Verify(
+    message.sig,
+    signedBytes(header, message.nonce, message.ct),
+    sender.signingKey,
+  );
   // No culprit: whoever relayed the message could have written this signature.
   if (!authentic)
     throw new CkmError('BadSignature', `"${expectedType}" message has a bad signature`);
@@ -260,16 +280,19 @@ export function openMessage(
     { index: message.from, identity: sender },
     { index: ends.self, identity: ends.selfKeys.identity },
   );
+  let payload: Uint8Array;
   try {
-    const payload = xchacha20poly1305(key, message.nonce, header).decrypt(message.ct);
-    return { from: message.from, payload };
+    payload = primitives.xchachaOpen(key, message.nonce, message.ct, header);
   } catch (cause) {
     // The sender signed this ciphertext, so the sender is to blame.
     throw new CkmError('DecryptionFailed', `"${expectedType}" message does not decrypt`, {
       culprit: message.from,
       cause,
     });
+  } finally {
+    key.fill(0);
   }
+  return { from: message.from, payload };
 }
 
 /**

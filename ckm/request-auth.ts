@@ -21,12 +21,11 @@
  * an honest client can correct its clock.
  * @module
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { cryptoRng, type Rng } from '../tss/rng';
 import { fromHex, lengthPrefixed, toHex } from './bytes';
 import { CkmError } from './errors';
 import type { PartyKeys } from './identity';
+import { primitives } from './primitives';
 
 export const REQUEST_HEADERS = {
   wallet: 'ckm-wallet',
@@ -70,7 +69,7 @@ function requestBytes(
     REQUEST_DOMAIN,
     method.toUpperCase(),
     path,
-    sha256(body),
+    primitives.sha256(body),
     walletId,
     timestamp,
     nonce,
@@ -112,7 +111,7 @@ export function signRequest(args: {
     [REQUEST_HEADERS.wallet]: args.walletId,
     [REQUEST_HEADERS.timestamp]: timestamp,
     [REQUEST_HEADERS.nonce]: nonce,
-    [REQUEST_HEADERS.signature]: toHex(ed25519.sign(message, args.keys.signingSecret)),
+    [REQUEST_HEADERS.signature]: toHex(primitives.ed25519Sign(message, args.keys.signingSecret)),
   };
 }
 
@@ -159,12 +158,7 @@ export function verifyRequest(args: {
   const signature = fromHex(signatureHex) as Uint8Array; // the pattern guarantees valid hex
 
   const message = requestBytes(args.method, args.path, args.body, walletId, timestampText, nonce);
-  let authentic = false;
-  try {
-    authentic = ed25519.verify(signature, message, args.deviceSigningKey, { zip215: false });
-  } catch {
-    authentic = false;
-  }
+  const authentic = primitives.ed25519Verify(signature, message, args.deviceSigningKey);
   if (!authentic) throw new CkmError('Unauthorized', 'request signature is invalid');
   if (!(Math.abs(args.now - timestamp) <= args.skewMs))
     throw new CkmError('ClockSkew', 'request timestamp is outside the accepted window');

@@ -1,7 +1,8 @@
 /**
  * Encryption at rest: every secret column (shares, session states, the server's keys) is sealed
- * with XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03, via `@noble/ciphers`) under the
- * key-encryption key (KEK), which lives outside the database.
+ * with XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha-03; computed by OpenSSL through
+ * `ckm/primitives.ts`, the same bytes as `@noble/ciphers`) under the key-encryption key (KEK),
+ * which lives outside the database.
  *
  * Sealed layout: `nonce (24 random bytes) ‖ ciphertext ‖ tag (16)`. A 192-bit random nonce makes
  * collisions negligible however many rows are written, so no counter has to be kept in sync
@@ -13,7 +14,7 @@
  * it fails like a wrong KEK, with a `StorageCorruptError` that names the row.
  * @module
  */
-import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { primitives } from '../../ckm/primitives';
 import { StorageCorruptError } from './errors';
 
 const AT_REST_TAG = 'ckm/at-rest/v1';
@@ -80,7 +81,7 @@ export function sealAtRest(
   assertKek(kek);
   if (!(plaintext instanceof Uint8Array)) throw new TypeError(`${row.label}: expected Uint8Array`);
   const nonce = randomBytes(NONCE_LENGTH);
-  const ciphertext = xchacha20poly1305(kek, nonce, rowAad(row)).encrypt(plaintext);
+  const ciphertext = primitives.xchachaSeal(kek, nonce, plaintext, rowAad(row));
   const sealed = new Uint8Array(NONCE_LENGTH + ciphertext.length);
   sealed.set(nonce, 0);
   sealed.set(ciphertext, NONCE_LENGTH);
@@ -94,7 +95,7 @@ export function openAtRest(kek: Uint8Array, row: RowIdentity, sealed: Uint8Array
     throw new StorageCorruptError(row.label, 'is truncated (shorter than nonce and tag)');
   const nonce = sealed.subarray(0, NONCE_LENGTH);
   try {
-    return xchacha20poly1305(kek, nonce, rowAad(row)).decrypt(sealed.subarray(NONCE_LENGTH));
+    return primitives.xchachaOpen(kek, nonce, sealed.subarray(NONCE_LENGTH), rowAad(row));
   } catch {
     // The cipher's own message says only "invalid tag"; ours names the row.
     throw new StorageCorruptError(row.label);

@@ -13,18 +13,18 @@ import {
 } from '../../ckm/channel';
 import { decodeWire, encodeWire } from '../../ckm/codec';
 import { type CkmError, type CkmErrorCode, isCkmError } from '../../ckm/errors';
-import { generatePartyKeys, type PartyKeys } from '../../ckm/identity';
+import { generatePartyKeys, type PartyKeys, partyKeysFromSecrets } from '../../ckm/identity';
 
-/** Lets one test make X25519 return an all-zero secret (noble's own functions are frozen). */
+/** Lets one test make X25519 return an all-zero secret (the primitives are frozen objects). */
 const zeroSharedSecret = vi.hoisted(() => ({ on: false }));
-vi.mock('@noble/curves/ed25519.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@noble/curves/ed25519.js')>();
-  const x25519 = {
-    ...real.x25519,
-    getSharedSecret: (secret: Uint8Array, publicKey: Uint8Array) =>
-      zeroSharedSecret.on ? new Uint8Array(32) : real.x25519.getSharedSecret(secret, publicKey),
+vi.mock('../../ckm/primitives', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../ckm/primitives')>();
+  const primitives = {
+    ...real.primitives,
+    x25519: (secret: Uint8Array, publicKey: Uint8Array) =>
+      zeroSharedSecret.on ? new Uint8Array(32) : real.primitives.x25519(secret, publicKey),
   };
-  return { ...real, x25519 };
+  return { ...real, primitives };
 });
 
 function errorOf(run: () => unknown): CkmError | undefined {
@@ -357,15 +357,43 @@ describe('sealMessage refusals', () => {
   });
 
   it('refuses an all-zero shared secret even if X25519 returned one', () => {
-    // noble refuses low-order keys itself; this checks our own guard behind it (RFC 7748 §6.1).
+    // X25519 refuses low-order keys itself; this checks our own guard behind it (RFC 7748 §6.1).
+    // Fresh copies of party 1's secrets: the shared secret of at(1)'s own buffers is already kept.
+    const k1 = keys.get(1) as PartyKeys;
+    const fresh = () => ({
+      ...at(1),
+      selfKeys: partyKeysFromSecrets(k1.signingSecret, k1.agreementSecret),
+    });
+    const ends1 = fresh();
     zeroSharedSecret.on = true;
     try {
-      expect(codeOf(() => sealMessage(at(1), sidA, 2, 't', new Uint8Array(1)))).toBe(
+      expect(codeOf(() => sealMessage(ends1, sidA, 2, 't', new Uint8Array(1)))).toBe(
+        'InvalidIdentity',
+      );
+      // A refused secret is not kept: asking again asks X25519 again.
+      expect(codeOf(() => sealMessage(ends1, sidA, 2, 't', new Uint8Array(1)))).toBe(
         'InvalidIdentity',
       );
     } finally {
       zeroSharedSecret.on = false;
     }
-    expect(codeOf(() => sealMessage(at(1), sidA, 2, 't', new Uint8Array(1)))).toBeUndefined();
+    expect(codeOf(() => sealMessage(ends1, sidA, 2, 't', new Uint8Array(1)))).toBeUndefined();
+  });
+
+  it('keeps the shared secret per secret buffer: a kept one is never used for another secret', () => {
+    // Party 1's secrets copied: a second buffer holding the same secret computes its own, which
+    // opens the same messages; a different secret in another buffer gets a different key.
+    const k1 = keys.get(1) as PartyKeys;
+    const copy = { ...at(1), selfKeys: partyKeysFromSecrets(k1.signingSecret, k1.agreementSecret) };
+    const sealed = sealMessage(copy, sidA, 2, 't', new Uint8Array([7]));
+    expect(openMessage(at(2), sidA, 't', sealed).payload).toEqual(new Uint8Array([7]));
+    // Party 1's signing key with another agreement secret, towards the same peer 2: if the
+    // secret kept for party 1's buffer were used, this would open; it must not.
+    const stranger = generatePartyKeys(testRng(99));
+    const other = { ...k1, agreementSecret: stranger.agreementSecret };
+    const forged = sealMessage({ ...at(1), selfKeys: other }, sidA, 2, 't', new Uint8Array([7]));
+    const error = errorOf(() => openMessage(at(2), sidA, 't', forged));
+    expect(error?.code).toBe('DecryptionFailed');
+    expect(error?.culprit).toBe(1);
   });
 });
