@@ -7,18 +7,24 @@
  *
  * Constructions (pinned: every transcript depends on them). `enc` is {@link encodeOracleInput}.
  * - {@link oracle}: SHA-256(enc), 32 bytes (FIPS 180-4).
- * - {@link oracleXof}: the first `length` bytes of the ChaCha20 keystream (RFC 8439 §2.3 block
- *   function, §2.4 counter mode: nonce 0^96, first block counter 0) under the key
+ * - {@link oracleXof}: the first `length` bytes of HChaCha20 in counter mode,
+ *   HChaCha20(K, LE32(0)‖0^96) ‖ HChaCha20(K, LE32(1)‖0^96) ‖ … (32 bytes per block; HChaCha20 as
+ *   in draft-irtf-cfrg-xchacha-03 §2.2, through `@noble/ciphers`' `hchacha`), under the key
  *   K = SHA-256(XOF_DOMAIN ‖ enc), XOF_DOMAIN being the ASCII string `ckm/dkls23/v1/xof`
  *   zero-padded to one 64-byte SHA-256 block. The XOF is modelled as a random oracle, as the
- *   paper models any concrete hash. Output lengths are not bound (as with SHAKE): a shorter
- *   output is a prefix of a longer one, so callers fix the length per tag.
- *   Divergence from SHAKE256 (our first construction; research/tecdsa.md §2.0 leaves the XOF
- *   open): because Keccak in JavaScript costs ≈ 4.5 µs per 136 bytes, which made hashing about
- *   half of a signature; SHA-256 plus ChaCha20 is 2–10× faster on every shape we hash, and both
- *   are standard. The domain block keeps K independent of `oracle(tag, sid, …)`: every `enc`
- *   starts with the byte 0 (the top byte of u32(len(tag))), XOF_DOMAIN with `c`, so the two never
- *   hash the same SHA-256 input; its SHA-256 state is computed once, so it costs nothing per call.
+ *   paper models any concrete hash: SHA-256 is the random oracle that makes K, and HChaCha20 is a
+ *   PRF (the assumption XChaCha20 rests on), so the blocks are independent pseudorandom values.
+ *   Output lengths are not bound (as with SHAKE): a shorter output is a prefix of a longer one,
+ *   so callers fix the length per tag.
+ *   Divergences, both for speed: from SHAKE256 (our first construction; research/tecdsa.md §2.0
+ *   leaves the XOF open), because Keccak in JavaScript costs ≈ 4.5 µs per 136 bytes, which made
+ *   hashing about half of a signature; and (PROTOCOL_VERSION 2) from the RFC 8439 ChaCha20
+ *   keystream, because noble's `chacha20` spends ≈ 2 µs per call outside the cipher, and a
+ *   signature makes ≈ 3,800 calls of 80–128 bytes; `hchacha` works on 32-bit words without that
+ *   wrapper (≈ 0.35 µs per 32-byte block here). The domain block keeps K independent of
+ *   `oracle(tag, sid, …)`: every `enc` starts with the byte 0 (the top byte of u32(len(tag))),
+ *   XOF_DOMAIN with `c`, so the two never hash the same SHA-256 input; its SHA-256 state is
+ *   computed once, so it costs nothing per call.
  * - {@link oracleScalars}: `count` draws of 48 bytes from one XOF call, each reduced mod n
  *   (bias below 2^-128, RFC 9380 §5).
  * - {@link oracleSession}: the SHA-256 state after XOF_DOMAIN ‖ u32(len(tag)) ‖ tag ‖
@@ -28,7 +34,7 @@
  * @module
  */
 
-import { chacha20 } from '@noble/ciphers/chacha.js';
+import { hchacha } from '@noble/ciphers/chacha.js';
 import { secp256k1_hasher } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { N, type Point } from './curve';
@@ -51,11 +57,14 @@ const XOF_START: Sha256 = /* @__PURE__ */ sha256.create().update(XOF_DOMAIN_BYTE
 /** Bytes drawn per scalar: 48 bytes reduced mod n has bias below 2^-128 (RFC 9380 §5). */
 export const SCALAR_DRAW_BYTES = 48;
 
-/** Bytes of a ChaCha20 key and block. */
+/** Bytes of the XOF key and of one HChaCha20 output block. */
 const KEY_BYTES = 32;
-const BLOCK_BYTES = 64;
-/** ChaCha20's 32-bit block counter bounds one keystream; we stay far below it. */
+const BLOCK_BYTES = 32;
+/** The 32-bit block counter bounds one output; we stay far below it. */
 const MAX_XOF_BYTES = 2 ** 32;
+
+/** "expand 32-byte k" as four little-endian words (RFC 8439 §2.3, draft-irtf-cfrg-xchacha §2.2). */
+const SIGMA = /* @__PURE__ */ Uint32Array.of(0x61707865, 0x3320646e, 0x79622d32, 0x6b206574);
 
 /** Parts up to this many bytes are gathered into one update: noble's per-call checks dominate tiny inputs. */
 const SMALL_PART = 64;
@@ -117,15 +126,15 @@ function assertLength(length: number, unit: number, field: string): void {
 }
 
 /**
- * RFC 8439 §2.4 with nonce 0^96 and first counter 0: writes `length` keystream bytes of
- * ChaCha20 under `key` (32 bytes) into `out` at `offset`, computed by `@noble/ciphers` (audited;
- * we do not write our own cipher). The tests check it against RFC 8439 Appendix A.1 (test
- * vectors #1 and #2: key 0, nonce 0, counters 0 and 1).
+ * The XOF's expansion of a 32-byte key: writes `length` bytes of HChaCha20(key, LE32(b)‖0^96)
+ * for b = 0, 1, … (each block's eight output words little-endian, draft-irtf-cfrg-xchacha §2.2)
+ * into `out` at `offset`, computed by `@noble/ciphers`' `hchacha` (audited; we do not write our
+ * own cipher). The tests check it against noble block by block and the HChaCha20 test vector.
  * @example
  * const out = new Uint8Array(64);
- * chacha20Keystream(new Uint8Array(32), out, 0, 64); // 76 b8 e0 ad … (RFC 8439 A.1 #1)
+ * xofKeystream(key, out, 0, 64); // HChaCha20(key, 0‖0^96) ‖ HChaCha20(key, 1‖0^96)
  */
-export function chacha20Keystream(
+export function xofKeystream(
   key: Uint8Array,
   out: Uint8Array,
   offset: number,
@@ -143,29 +152,49 @@ export function chacha20Keystream(
     length > MAX_XOF_BYTES
   )
     throw new RangeError('"out" expected room for "length" bytes at "offset"');
-  keystream(key, out, offset, length, newBlock());
+  const block = newBlock();
+  keystream(key, out, offset, length, block);
 }
 
-type Block = { readonly zeros: Uint8Array };
+/** Word buffers for one expansion, reused across calls of a session and wiped after each. */
+type Block = {
+  readonly key: Uint32Array;
+  readonly input: Uint32Array;
+  readonly output: Uint32Array;
+};
 
-/** Zero input for the keystream; large enough for the per-row outputs, so no allocation per call. */
 function newBlock(): Block {
-  return { zeros: new Uint8Array(4 * BLOCK_BYTES) };
+  return { key: new Uint32Array(8), input: new Uint32Array(4), output: new Uint32Array(8) };
 }
 
-const ZERO_NONCE = new Uint8Array(12);
-
-/** {@link chacha20Keystream} without checks, with the caller's zero buffer. */
+/** {@link xofKeystream} without checks, with the caller's word buffers. */
 function keystream(
   key: Uint8Array,
   out: Uint8Array,
   offset: number,
   length: number,
-  { zeros }: Block,
+  { key: k, input, output }: Block,
 ): void {
-  // RFC 8439 §2.4 keystream = ChaCha20 of zeros, nonce 0^96, first counter 0 (@noble/ciphers).
-  const source = length <= zeros.length ? zeros.subarray(0, length) : new Uint8Array(length);
-  chacha20(key, ZERO_NONCE, source, out.subarray(offset, offset + length), 0);
+  // The key as eight little-endian words (draft-irtf-cfrg-xchacha §2.2, as RFC 8439 §2.3).
+  for (let w = 0; w < 8; w++) {
+    const at = 4 * w;
+    k[w] =
+      (key[at] as number) |
+      ((key[at + 1] as number) << 8) |
+      ((key[at + 2] as number) << 16) |
+      ((key[at + 3] as number) << 24);
+  }
+  for (let b = 0, done = 0; done < length; b++) {
+    input[0] = b; // the 16-byte input LE32(b)‖0^96; words 1–3 stay 0
+    hchacha(SIGMA, k, input, output);
+    const take = Math.min(BLOCK_BYTES, length - done);
+    for (let i = 0; i < take; i++)
+      out[offset + done + i] = ((output[i >> 2] as number) >>> (8 * (i & 3))) & 0xff;
+    done += take;
+  }
+  k.fill(0);
+  output.fill(0);
+  input[0] = 0;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { chacha20 } from '@noble/ciphers/chacha.js';
+import { hchacha } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,6 @@ import { bytesEqual, decodePoint, decodeScalar } from '../../tss/assert';
 import { G, mulG, N, Point, pointToBytes, scalarToBytes } from '../../tss/curve';
 import { kindOf, TssError } from '../../tss/errors';
 import {
-  chacha20Keystream,
   drawInteger,
   drawsToScalars,
   encodeOracleInput,
@@ -21,6 +20,7 @@ import {
   sessionXof,
   sessionXofInto,
   u32,
+  xofKeystream,
 } from '../../tss/hash';
 import * as params from '../../tss/params';
 import { ALL_TAGS, TAGS } from '../../tss/tags';
@@ -79,7 +79,29 @@ describe('hash discipline', () => {
   });
 });
 
-/** The construction as documented in tss/hash.ts, rebuilt from noble's SHA-256 and ChaCha20. */
+/**
+ * HChaCha20 in counter mode as documented in tss/hash.ts, re-stated from noble's `hchacha` one
+ * block at a time with the byte conversions written out.
+ */
+function referenceKeystream(key: Uint8Array, length: number): Uint8Array {
+  const view = new DataView(key.buffer, key.byteOffset, 32);
+  const words = Uint32Array.from({ length: 8 }, (_, w) => view.getUint32(4 * w, true));
+  const sigma = Uint32Array.from({ length: 4 }, (_, w) =>
+    new DataView(new TextEncoder().encode('expand 32-byte k').buffer).getUint32(4 * w, true),
+  );
+  const out = new Uint8Array(Math.ceil(length / 32) * 32);
+  for (let b = 0; b * 32 < length; b++) {
+    const block = new Uint32Array(8);
+    hchacha(sigma, words, Uint32Array.of(b, 0, 0, 0), block);
+    const blockView = new DataView(out.buffer, 32 * b, 32);
+    block.forEach((word, w) => {
+      blockView.setUint32(4 * w, word, true);
+    });
+  }
+  return out.slice(0, length);
+}
+
+/** The construction as documented in tss/hash.ts, rebuilt from noble's SHA-256 and HChaCha20. */
 function referenceXof(
   tag: (typeof ALL_TAGS)[number],
   id: Uint8Array,
@@ -92,12 +114,12 @@ function referenceXof(
   const keyInput = new Uint8Array(64 + encoded.length);
   keyInput.set(domain);
   keyInput.set(encoded, 64);
-  return chacha20(sha256(keyInput), new Uint8Array(12), new Uint8Array(length));
+  return referenceKeystream(sha256(keyInput), length);
 }
 
 const bigOf = (bytes: Uint8Array): bigint => BigInt(`0x${bytesToHex(bytes) || '0'}`);
 
-describe('XOF (tss/hash.ts: ChaCha20 keyed by SHA-256(XOF_DOMAIN ‖ enc))', () => {
+describe('XOF (tss/hash.ts: HChaCha20 in counter mode keyed by SHA-256(XOF_DOMAIN ‖ enc))', () => {
   const rng = seededRng('foundation/xof');
   // Part shapes around every boundary of the implementation: empty, the 64-byte gather limit, a
   // long part, and more small parts than one 256-byte gather buffer holds.
@@ -112,31 +134,45 @@ describe('XOF (tss/hash.ts: ChaCha20 keyed by SHA-256(XOF_DOMAIN ‖ enc))', () 
     ['a 65 KB part', [rng(65_536)]],
   ];
 
-  it('ChaCha20 keystream matches RFC 8439 Appendix A.1 test vectors #1 and #2', () => {
-    const out = new Uint8Array(128);
-    chacha20Keystream(new Uint8Array(32), out, 0, 128);
-    expect(bytesToHex(out)).toBe(
-      '76b8e0ada0f13d90405d6ae55386bd28bdd219b8a08ded1aa836efcc8b770dc7' +
-        'da41597c5157488d7724e03fb8d84a376a43b8f41518a11cc387b669b2ee6586' +
-        '9f07e7be5551387a98ba977c732d080dcb0f29a048e3656912c6533e32ee7aed' +
-        '29b721769ce64e43d57133b074d839d531ed1f28510afb45ace10a1f4b794d6f',
+  it("noble's HChaCha20 matches draft-irtf-cfrg-xchacha-03 §2.2.1", () => {
+    const key = Uint32Array.from({ length: 8 }, (_, w) =>
+      new DataView(Uint8Array.from({ length: 32 }, (_, i) => i).buffer).getUint32(4 * w, true),
+    );
+    const nonce = new DataView(hexToBytes('000000090000004a0000000031415927').buffer);
+    const input = Uint32Array.from({ length: 4 }, (_, w) => nonce.getUint32(4 * w, true));
+    const sigma = Uint32Array.of(0x61707865, 0x3320646e, 0x79622d32, 0x6b206574);
+    const out = new Uint32Array(8);
+    hchacha(sigma, key, input, out);
+    const bytes = new Uint8Array(32);
+    out.forEach((word, w) => {
+      new DataView(bytes.buffer).setUint32(4 * w, word, true);
+    });
+    expect(bytesToHex(bytes)).toBe(
+      '82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc',
     );
   });
 
-  it('ChaCha20 keystream matches @noble/ciphers at every length and offset, leaving the rest alone', () => {
-    for (const length of [0, 1, 31, 63, 64, 65, 127, 128, 191, 192, 1000]) {
+  it('the keystream is HChaCha20 block by block at every length and offset, leaving the rest alone', () => {
+    for (const length of [0, 1, 31, 32, 33, 63, 64, 65, 80, 127, 128, 191, 192, 1000]) {
       const key = rng(32);
-      const expected = chacha20(key, new Uint8Array(12), new Uint8Array(length));
+      const keyBefore = key.slice();
       const out = new Uint8Array(length + 5).fill(0xee);
-      chacha20Keystream(key, out, 3, length);
-      expect(bytesToHex(out.subarray(3, 3 + length))).toBe(bytesToHex(expected));
+      xofKeystream(key, out, 3, length);
+      expect(bytesToHex(out.subarray(3, 3 + length))).toBe(
+        bytesToHex(referenceKeystream(key, length)),
+      );
       expect([...out.subarray(0, 3), ...out.subarray(3 + length)]).toEqual([
         0xee, 0xee, 0xee, 0xee, 0xee,
       ]);
+      expect(key).toEqual(keyBefore);
     }
+    // A pinned answer under the all-zero key: HChaCha20(0, 0‖0^96) ‖ HChaCha20(0, 1‖0^96).
+    const zeros = new Uint8Array(64);
+    xofKeystream(new Uint8Array(32), zeros, 0, 64);
+    expect(bytesToHex(zeros)).toBe(bytesToHex(referenceKeystream(new Uint8Array(32), 64)));
   });
 
-  it('oracleXof is ChaCha20 keyed by SHA-256(XOF_DOMAIN ‖ enc), for every part shape and length', () => {
+  it('oracleXof is HChaCha20 keyed by SHA-256(XOF_DOMAIN ‖ enc), for every part shape and length', () => {
     for (const [name, parts] of shapes)
       for (const length of [0, 32, 48, 192, 24_576]) {
         const got = oracleXof(TAGS.otExtOutput, sid, length, ...parts);
@@ -148,13 +184,13 @@ describe('XOF (tss/hash.ts: ChaCha20 keyed by SHA-256(XOF_DOMAIN ‖ enc))', () 
 
   it('pins a known answer (a change here changes every transcript)', () => {
     expect(bytesToHex(oracleXof(TAGS.voleTheta, sid, 80, new Uint8Array([1, 2, 3])))).toBe(
-      '526679125f2a44bef8a215524fbef4cf5f77cce2984cac0d949d956583eb1728' +
-        '4a9e60852ffff8dea7fd20e5a9da8dd38e38ecfe48e6b6f1a7561011325b7448' +
-        'c0a9127bc06cfbe4ac2e08b651883b29',
+      'eded08b1f1c5238bc675b3d8db58d4648e38ecfe48e6b6f1a7561011325b7448' +
+        '5b31a2195208dbb17a01a63cdd221bbe291362522ea240c5ce12a11b607aa685' +
+        '70c595ff20040dc2e5c7a8f2e1565d8c',
     );
     expect(oracleScalars(TAGS.voleGadget, sid, 2)).toEqual([
-      0xb8e74c1f7bdc2c6839f5e56831d3b7201338608b2ae3312a407e7114ac35ce65n,
-      0xd6e4d95547369df5e7f08ceefc32f180989fc33f3bc8d1c760d5df8d920a5f40n,
+      0x2f54ce45858e9f7c2dfd66a8d71c76fd2982fb8b23169709da0e1218845feeaan,
+      0xef2aa383364f2dc61cefbc57dacf4ec22277e42bc76775aab24b81ca5be5d2ean,
     ]);
   });
 
@@ -183,13 +219,9 @@ describe('XOF (tss/hash.ts: ChaCha20 keyed by SHA-256(XOF_DOMAIN ‖ enc))', () 
     expect(bytesToHex(sessionXof(bound, 32))).toBe(bytesToHex(oracleXof(TAGS.otExtPrg, sid, 32)));
   });
 
-  it('keeps XOF keys independent of oracle(): no output is ChaCha20 under the SHA-256 digest', () => {
+  it('keeps XOF keys independent of oracle(): no output is the keystream under the SHA-256 digest', () => {
     const parts = [new Uint8Array([1, 2, 3])];
-    const digestKeyed = chacha20(
-      oracle(TAGS.voleTheta, sid, ...parts),
-      new Uint8Array(12),
-      new Uint8Array(64),
-    );
+    const digestKeyed = referenceKeystream(oracle(TAGS.voleTheta, sid, ...parts), 64);
     expect(bytesToHex(oracleXof(TAGS.voleTheta, sid, 64, ...parts))).not.toBe(
       bytesToHex(digestKeyed),
     );
@@ -242,11 +274,8 @@ describe('XOF (tss/hash.ts: ChaCha20 keyed by SHA-256(XOF_DOMAIN ‖ enc))', () 
       ['2^32 scalars', () => oracleScalars(TAGS.voleTheta, sid, 2 ** 32)],
       ['an output too short', () => sessionXofInto(session, new Uint8Array(10), 0, 11)],
       ['a negative offset', () => sessionXofInto(session, new Uint8Array(10), -1, 1)],
-      ['a key of 31 bytes', () => chacha20Keystream(new Uint8Array(31), new Uint8Array(8), 0, 8)],
-      [
-        'a keystream past the end',
-        () => chacha20Keystream(new Uint8Array(32), new Uint8Array(8), 4, 5),
-      ],
+      ['a key of 31 bytes', () => xofKeystream(new Uint8Array(31), new Uint8Array(8), 0, 8)],
+      ['a keystream past the end', () => xofKeystream(new Uint8Array(32), new Uint8Array(8), 4, 5)],
       ['too few draws', () => drawsToScalars(new Uint8Array(95), 2)],
     ];
     for (const [name, run] of bad) expect(run, name).toThrow(RangeError);

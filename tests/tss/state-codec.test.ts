@@ -15,6 +15,7 @@ import { dkgRound2 } from '../../tss/dkg/round2';
 import { dkgRound3 } from '../../tss/dkg/round3';
 import type { DkgConfig } from '../../tss/dkg/types';
 import type { KeyShare } from '../../tss/keyshare';
+import { PROTOCOL_VERSION } from '../../tss/params';
 import { refreshConfig } from '../../tss/refresh/config';
 import type { Rng } from '../../tss/rng';
 import { signFinish } from '../../tss/sign/finish';
@@ -197,7 +198,7 @@ describe('round states through bytes', () => {
     const envelope = (items: unknown[]) => new Uint8Array(encoder.encode(items));
     const body = (tree: unknown) => {
       const b = new Uint8Array(encoder.encode(tree));
-      return [1, 'round-state', 'sign/round1', b, sha256(b)];
+      return [PROTOCOL_VERSION, 'round-state', 'sign/round1', b, sha256(b)];
     };
 
     it('accepts the untouched bytes (control)', () => {
@@ -231,11 +232,13 @@ describe('round states through bytes', () => {
     });
     it('an unknown version', () => {
       const decoded = new Encoder().decode(bytes) as unknown[];
-      decoded[0] = 2;
-      expectTssError(
-        () => decodeRoundState(envelope(decoded), 'sign/round1'),
-        'UnsupportedVersion',
-      );
+      for (const version of [PROTOCOL_VERSION + 1, PROTOCOL_VERSION - 1]) {
+        decoded[0] = version;
+        expectTssError(
+          () => decodeRoundState(envelope(decoded), 'sign/round1'),
+          'UnsupportedVersion',
+        );
+      }
     });
     it('another type', () => {
       const decoded = new Encoder().decode(bytes) as unknown[];
