@@ -20,7 +20,11 @@
  * `compress_to_vec` streams into a growing output buffer; its block boundaries depend only on the
  * LZ buffer, never on the output buffer, so compressing in one pass gives the same bytes.
  * Verified against miniz_oxide 0.8.9 (and Debian's 0.6.2) on thousands of inputs; see
- * `tests/envelope/miniz/README.md`. Inflate with any correct inflater (we use fflate).
+ * `tests/envelope/miniz-oracle/README.md`. Inflate with any correct inflater (we use fflate).
+
+Licence: miniz_oxide is available under MIT OR Zlib OR Apache-2.0; this port, an altered
+version plainly marked as such, follows it under the Zlib licence's terms (© the miniz_oxide
+authors and Rich Geldreich for miniz).
  * @module
  */
 import { CompressionError } from './errors';
