@@ -207,6 +207,26 @@ describe.each([pgliteBackend(), postgresBackend()])('storage on $name', (backend
     });
   });
 
+  it('stores bytes of every value and length as given, views into larger buffers included', async () => {
+    const { storage } = await fresh();
+    const every = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const large = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff);
+    const buffer = Uint8Array.from({ length: 100 }, (_, i) => 255 - i);
+    const record = {
+      walletId: 'w1',
+      deviceSigningKey: buffer.subarray(10, 42),
+      deviceAgreementKey: every,
+      party: 2,
+      config: large,
+    };
+    await storage.createWallet(record);
+    expect(await storage.getWallet('w1')).toEqual({
+      ...record,
+      deviceSigningKey: buffer.slice(10, 42),
+      createdAt: T0,
+    });
+  });
+
   describe('server keys', () => {
     it('stores create() once and returns the stored blob afterwards', async () => {
       const { storage } = await fresh();
