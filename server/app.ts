@@ -27,7 +27,7 @@ import { CkmError, type CkmErrorCode } from '../ckm/errors';
 import type { SignedIdentityDocument } from '../ckm/identity';
 import { readRequestWallet, verifyRequest } from '../ckm/request-auth';
 import type { Actor, CkmServerService } from '../ckm/server/service';
-import type { ServerStore } from '../ckm/server/store';
+import type { ServerStore, WalletRecord } from '../ckm/server/store';
 import { isWalletId } from '../ckm/wallet';
 import { RateLimiter } from './limits';
 import { Metrics } from './metrics';
@@ -169,12 +169,13 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
   async function authenticated(
     c: Context,
     enrollment?: { walletId: string; deviceSigningKey: Uint8Array },
-  ): Promise<{ walletId: string; body: Uint8Array; actor: Actor }> {
+  ): Promise<{ walletId: string; body: Uint8Array; actor: Actor; wallet?: WalletRecord }> {
     const body = await readBody(c, ckm.limits.maxBodyBytes);
     const headers = (name: string) => c.req.header(name);
     let walletId: string;
     let key: Uint8Array;
     let recoveryKey: Uint8Array | undefined;
+    let wallet: WalletRecord | undefined;
     if (enrollment) {
       walletId = enrollment.walletId;
       key = enrollment.deviceSigningKey;
@@ -185,7 +186,7 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
       const pathWallet = c.req.param('walletId');
       if (pathWallet !== undefined && pathWallet !== walletId)
         throw new CkmError('Unauthorized', 'the request is not signed for this wallet');
-      const wallet = await ckm.store.getWallet(walletId);
+      wallet = await ckm.store.getWallet(walletId);
       if (!wallet) throw new CkmError('Unauthorized', 'unknown wallet or device');
       key = wallet.deviceSigningKey;
       recoveryKey = ckm.service.recoveryKeyOf(wallet);
@@ -220,7 +221,8 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
     if (!fresh) throw new CkmError('Replayed', 'this request was already received');
     // Counted only once the signature holds: nobody else can spend a wallet's budget.
     if (!enrollment) limit(perWallet, walletId);
-    return { walletId, body, actor };
+    // The service works with the wallet record read here rather than reading it again.
+    return { walletId, body, actor, ...(wallet ? { wallet } : {}) };
   }
 
   function limit(limiter: RateLimiter, key: string): void {
@@ -256,21 +258,21 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
   });
 
   app.get('/v1/wallets/:walletId', async (c) => {
-    const { walletId, actor } = await authenticated(c);
+    const { walletId, actor, wallet } = await authenticated(c);
     return cborResponse(
       c,
       200,
       WIRE.status,
-      walletStatusToWire(await ckm.service.status(walletId, actor)),
+      walletStatusToWire(await ckm.service.status(walletId, actor, wallet)),
     );
   });
 
   app.post('/v1/wallets/:walletId/sessions', async (c) => {
-    const { walletId, body, actor } = await authenticated(c);
+    const { walletId, body, actor, wallet } = await authenticated(c);
     if (ckm.draining?.())
       throw new CkmError('ServerUnavailable', 'the server is stopping; use another server');
     const request = parseOpenSession(decodeWire(body, WIRE.open, ckm.limits.maxBodyBytes));
-    const response = await ckm.service.open(walletId, request, actor);
+    const response = await ckm.service.open(walletId, request, actor, wallet);
     metrics.increment('ckm_sessions_opened_total', 'Sessions opened, by kind.', {
       kind: request.kind,
     });
@@ -278,12 +280,12 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
   });
 
   app.post('/v1/wallets/:walletId/sessions/:sessionId/steps/:step', async (c) => {
-    const { walletId, body, actor } = await authenticated(c);
+    const { walletId, body, actor, wallet } = await authenticated(c);
     const step = pathNumber(c.req.param('step'), 'step');
     const sessionId = c.req.param('sessionId');
     if (!isSessionId(sessionId)) throw new CkmError('NotFound', 'no such session');
     const inbound = parseStepInput(decodeWire(body, WIRE.input, ckm.limits.maxBodyBytes));
-    const response = await ckm.service.step(walletId, sessionId, step, inbound, actor);
+    const response = await ckm.service.step(walletId, sessionId, step, inbound, actor, wallet);
     if (response.result)
       metrics.increment('ckm_sessions_finished_total', 'Sessions finished, by result.', {
         result: response.result.kind,
@@ -292,10 +294,15 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
   });
 
   app.post('/v1/wallets/:walletId/keys/:version/commit', async (c) => {
-    const { walletId, body } = await authenticated(c);
+    const { walletId, body, wallet } = await authenticated(c);
     const version = pathNumber(c.req.param('version'), 'key version');
     readCommit(decodeWire(body, WIRE.commit, 1024), version);
-    return cborResponse(c, 200, WIRE.committed, await ckm.service.commit(walletId, version));
+    return cborResponse(
+      c,
+      200,
+      WIRE.committed,
+      await ckm.service.commit(walletId, version, wallet),
+    );
   });
 }
 

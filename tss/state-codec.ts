@@ -17,6 +17,10 @@
  * compressed, or empty for the identity), `[5, k1, v1, k2, v2, …]` a Map (number or string
  * keys), `[6, …items]` an array, `[7, key1, v1, …]` a plain object.
  *
+ * The checksum is SHA-256 by `@noble/hashes` unless the caller passes its own implementation of
+ * SHA-256 (`options.sha256`, e.g. a native one on a server, where hashing the 100 KB states of a
+ * signature is otherwise a noticeable share of the work); the bytes are the same either way.
+ *
  * Decoding is strict: bytes only, size-limited before any parsing, known version, type and tags
  * only, depth-limited, the phase must be the expected one (`PhaseOutOfOrder`, as for a state
  * used in the wrong step), the checksum must match, and points are decoded on the curve.
@@ -76,6 +80,11 @@ const Tag = {
 } as const;
 
 type Tagged = boolean | number | string | Tagged[] | Uint8Array;
+
+export type RoundStateCodecOptions = {
+  /** SHA-256 for the checksum; default `@noble/hashes`. It must be SHA-256: the bytes must match. */
+  readonly sha256?: (bytes: Uint8Array) => Uint8Array;
+};
 
 const options = { tagUint8Array: false, useRecords: false, mapsAsObjects: true } as const;
 const encoder = new Encoder(options);
@@ -148,7 +157,10 @@ function toTagged(value: unknown, depth: number, scratch: Uint8Array[]): Tagged 
  * @example
  * await db.put(sessionId, encodeRoundState(state));
  */
-export function encodeRoundState(state: RoundState): Uint8Array {
+export function encodeRoundState(
+  state: RoundState,
+  options: RoundStateCodecOptions = {},
+): Uint8Array {
   if (
     typeof state !== 'object' ||
     state === null ||
@@ -161,7 +173,7 @@ export function encodeRoundState(state: RoundState): Uint8Array {
   const scratch: Uint8Array[] = [];
   try {
     const body = cbor(toTagged(state, 0, scratch));
-    const checksum = sha256(body);
+    const checksum = (options.sha256 ?? sha256)(body);
     const out = cbor([PROTOCOL_VERSION, TYPE, state.phase, body, checksum]);
     body.fill(0);
     return out;
@@ -283,6 +295,7 @@ function isRoundStatePhase(value: unknown): value is RoundState['phase'] {
 export function decodeRoundState<P extends RoundState['phase']>(
   bytes: unknown,
   expectedPhase: P,
+  options: RoundStateCodecOptions = {},
 ): Extract<RoundState, { phase: P }> {
   if (!isRoundStatePhase(expectedPhase))
     throw new TssError('InvalidParameters', '"expectedPhase" is not a round-state phase');
@@ -306,7 +319,8 @@ export function decodeRoundState<P extends RoundState['phase']>(
     scratch.push(body);
     if (!(checksum instanceof Uint8Array) || checksum.length !== DIGEST_BYTES)
       throw malformed('checksum expected 32 bytes');
-    if (!bytesEqual(sha256(body), checksum)) throw malformed('checksum does not match');
+    if (!bytesEqual((options.sha256 ?? sha256)(body), checksum))
+      throw malformed('checksum does not match');
     const state = fromTagged(decodeCbor(body, 'the body'), 0, scratch);
     if (
       typeof state !== 'object' ||

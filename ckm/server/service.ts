@@ -8,6 +8,15 @@
  * of two instances racing on one step exactly one wins; a retry of a step already done returns
  * the same answer, so a client that lost a response can ask again.
  *
+ * Every write of a session's state carries a fresh random revision. The instance that wrote it
+ * keeps the decoded state in memory ({@link MAX_CACHED_SESSIONS} at most), and at the next step
+ * asks the store for the session "unless it is still at this revision": when the database still
+ * holds exactly that write, the state is neither read, decrypted nor decoded again; when another
+ * instance has moved the session on (or anything else changed it), the revision differs and the
+ * state comes from the database as before. The database stays the only authority on a session;
+ * the kept copy only saves re-reading bytes this instance itself wrote. A kept state is taken out
+ * before it is used, so it is used once.
+ *
  * A signature is made only for a payload this server has parsed itself: it computes the digest
  * from the transaction, message or typed data (ckm/payload.ts) and refuses a bare hash.
  * @module
@@ -26,7 +35,12 @@ import {
   reshareConfig,
   TssError,
 } from '../../tss/index';
-import { decodeRoundState, encodeRoundState, type RoundState } from '../../tss/state-codec';
+import {
+  decodeRoundState,
+  encodeRoundState,
+  type RoundState,
+  type RoundStateCodecOptions,
+} from '../../tss/state-codec';
 import type {
   EnrollRequest,
   OpenSessionRequest,
@@ -41,6 +55,7 @@ import { decodeWire, encodeWire } from '../codec';
 import { CkmError } from '../errors';
 import type { PartyKeys } from '../identity';
 import { describePayload, parseSignPayload, payloadDigest } from '../payload';
+import { primitives } from '../primitives';
 import { sessionChannelId, signSessionNonce } from '../session/ids';
 import { openTssMessages, parseSealedList, sealTssMessages } from '../session/messages';
 import {
@@ -64,7 +79,7 @@ import {
   walletConfigToWire,
   walletContext,
 } from '../wallet';
-import type { ServerStore, WalletUpdate } from './store';
+import type { ServerStore, WalletRecord, WalletUpdate } from './store';
 
 export type ServiceOptions = {
   readonly store: ServerStore;
@@ -96,10 +111,23 @@ type SessionState = {
   readonly digest?: Uint8Array;
   /** Re-share sessions: the new wallet configuration (wire-encoded), used for this session's channels. */
   readonly config?: Uint8Array;
+  /** In memory only, never stored: `tss` decoded (the state the last step returned). */
+  readonly round?: RoundState;
+};
+
+/** A session state this instance wrote, under the revision it wrote it with. */
+type CachedSession = {
+  readonly revision: string;
+  readonly step: number;
+  readonly state: SessionState;
 };
 
 const SESSION_STATE = 'ckm.server.session';
 const MAX_SESSION_STATE_BYTES = 4 * 1024 * 1024;
+/** Decoded session states kept in memory; the least recently written goes first. */
+export const MAX_CACHED_SESSIONS = 256;
+/** The round-state checksum by the fast SHA-256 (same bytes as the default). */
+const CODEC: RoundStateCodecOptions = { sha256: primitives.sha256 };
 
 export class CkmServerService {
   readonly #store: ServerStore;
@@ -110,6 +138,8 @@ export class CkmServerService {
   readonly #now: () => number;
   /** Sessions opened by this instance and not yet over, by id → expiry (for a graceful stop). */
   readonly #live = new Map<string, number>();
+  /** The states this instance wrote last, by session id (see the module doc). */
+  readonly #cached = new Map<string, CachedSession>();
 
   constructor(options: ServiceOptions) {
     this.#store = options.store;
@@ -149,9 +179,16 @@ export class CkmServerService {
     return { walletId: config.walletId, party: self };
   }
 
-  /** The wallet's versions, configuration and the active key's public facts (all public). */
-  async status(walletId: string, _actor: Actor = 'device'): Promise<WalletStatus> {
-    const wallet = await this.#wallet(walletId);
+  /**
+   * The wallet's versions, configuration and the active key's public facts (all public).
+   * `known` is the wallet's record if the caller read it from this store for this request.
+   */
+  async status(
+    walletId: string,
+    _actor: Actor = 'device',
+    known?: WalletRecord,
+  ): Promise<WalletStatus> {
+    const wallet = await this.#wallet(walletId, known);
     const keys = await this.#store.listKeys(walletId);
     const active = await this.#store.getActiveKey(walletId);
     const share = active ? decodeKeyShare(active.share) : undefined;
@@ -182,13 +219,14 @@ export class CkmServerService {
     walletId: string,
     request: OpenSessionRequest,
     actor: Actor = 'device',
+    known?: WalletRecord,
   ): Promise<StepResponse> {
     if (actor === 'recovery' && request.kind !== 'reshare')
       throw new CkmError(
         'Unauthorized',
         'the recovery credential may only move the key to a new device',
       );
-    const wallet = await this.#wallet(walletId);
+    const wallet = await this.#wallet(walletId, known);
     const config = decodeConfig(wallet.config);
     const now = this.#now();
     if ((await this.#store.countLiveSessions(walletId, now)) >= this.#maxSessions)
@@ -211,12 +249,14 @@ export class CkmServerService {
       );
       throw toCkmError(error);
     }
+    const revision = this.#revision();
     try {
       await this.#store.createSession({
         sessionId: request.sessionId,
         walletId,
         kind: request.kind,
         step: 1,
+        revision,
         state: encodeSessionState(state),
         expiresAt: now + this.#ttlMs,
       });
@@ -225,6 +265,7 @@ export class CkmServerService {
         throw new CkmError('Conflict', 'a session with this id exists');
       throw error;
     }
+    this.#keep(request.sessionId, { revision, step: 1, state });
     this.#live.set(request.sessionId, now + this.#ttlMs);
     await this.#audit(walletId, `${request.kind}.open`, 'ok', state.digest, undefined, actor);
     return state.response;
@@ -237,19 +278,38 @@ export class CkmServerService {
     step: number,
     inbound: readonly SealedMessage[],
     actor: Actor = 'device',
+    known?: WalletRecord,
   ): Promise<StepResponse> {
     if (!Number.isInteger(step) || step < 2 || step > LAST_STEP)
       throw new CkmError('NotFound', `no step ${step}`);
-    const wallet = await this.#wallet(walletId);
-    const record = await this.#store.getSession(sessionId);
+    const wallet = await this.#wallet(walletId, known);
+    // Taken out at once (no await in between): a concurrent request for this session reads the
+    // database instead, so a kept state is never used twice.
+    const cached = this.#take(sessionId);
+    const record = await this.#store.getSession(sessionId, cached?.revision);
     if (!record || record.walletId !== walletId)
       throw new CkmError('SessionExpired', 'no such session (it may have expired)');
-    const state = decodeSessionState(record.state);
-    if ((state.actor ?? 'device') !== actor)
+    let state: SessionState;
+    if (record.state !== undefined) state = decodeSessionState(record.state);
+    else if (cached && record.revision === cached.revision && record.step === cached.step)
+      state = cached.state; // the database still holds exactly what this instance wrote
+    else throw new CkmError('Storage', 'a stored session came back without its state');
+    /** A kept state not used by this request stays kept. */
+    const keepUnused = () => {
+      if (state === cached?.state) this.#keep(sessionId, cached);
+    };
+    if ((state.actor ?? 'device') !== actor) {
+      keepUnused();
       throw new CkmError('Unauthorized', 'this session belongs to another signer');
-    if (record.step === step) return state.response; // a retry of the step we already ran
-    if (record.step !== step - 1)
+    }
+    if (record.step === step) {
+      keepUnused();
+      return state.response; // a retry of the step we already ran
+    }
+    if (record.step !== step - 1) {
+      keepUnused();
       throw new CkmError('Conflict', `the session is at step ${record.step}, not ${step - 1}`);
+    }
     const config = decodeConfig(state.config ?? wallet.config);
     const self = state.config ? ownIndex(config, this.#keys) : wallet.party;
     const sid = sessionChannelId(walletId, sessionId);
@@ -271,18 +331,22 @@ export class CkmServerService {
       );
       throw toCkmError(error);
     }
+    const revision = this.#revision();
     const won = await this.#store.advanceSession(
       sessionId,
       step - 1,
       step,
       encodeSessionState(next),
       this.#now() + this.#ttlMs,
+      revision,
     );
     if (!won) {
       const again = await this.#store.getSession(sessionId);
-      if (again?.step === step) return decodeSessionState(again.state).response;
+      if (again?.step === step && again.state !== undefined)
+        return decodeSessionState(again.state).response;
       throw new CkmError('Conflict', 'the session moved on concurrently');
     }
+    if (step < LAST_STEP) this.#keep(sessionId, { revision, step, state: next });
     if (step === LAST_STEP) this.#live.delete(sessionId);
     else if (this.#live.has(sessionId)) this.#live.set(sessionId, this.#now() + this.#ttlMs);
     if (step === LAST_STEP)
@@ -298,8 +362,12 @@ export class CkmServerService {
   }
 
   /** Phase two of DKG / refresh: the version becomes the active key, older versions are deleted. */
-  async commit(walletId: string, version: number): Promise<{ version: number }> {
-    await this.#wallet(walletId);
+  async commit(
+    walletId: string,
+    version: number,
+    known?: WalletRecord,
+  ): Promise<{ version: number }> {
+    await this.#wallet(walletId, known);
     const key = await this.#store.getKey(walletId, version);
     if (!key) throw new CkmError('NotFound', `key version ${version} does not exist`);
     await this.#store.commitKey(walletId, version);
@@ -309,10 +377,31 @@ export class CkmServerService {
 
   // -------------------------------------------------------------------------------------------
 
-  async #wallet(walletId: string) {
+  async #wallet(walletId: string, known?: WalletRecord): Promise<WalletRecord> {
+    if (known?.walletId === walletId) return known;
     const wallet = await this.#store.getWallet(walletId);
     if (!wallet) throw new CkmError('NotFound', 'this wallet is not enrolled here');
     return wallet;
+  }
+
+  /** A fresh revision for a write of a session's state: 128 random bits. */
+  #revision(): string {
+    return toHex(this.#rng(16));
+  }
+
+  #keep(sessionId: string, entry: CachedSession): void {
+    this.#cached.delete(sessionId);
+    this.#cached.set(sessionId, entry);
+    if (this.#cached.size > MAX_CACHED_SESSIONS) {
+      const oldest = this.#cached.keys().next().value;
+      if (oldest !== undefined) this.#cached.delete(oldest);
+    }
+  }
+
+  #take(sessionId: string): CachedSession | undefined {
+    const entry = this.#cached.get(sessionId);
+    this.#cached.delete(sessionId);
+    return entry;
   }
 
   async #first(
@@ -511,7 +600,7 @@ export class CkmServerService {
     const kind = state.kind === 'sign' ? 'sign' : 'dkg';
     const messages = openTssMessages(ends, sid, inboundTypes(kind, step), peers, [...inbound]);
     if (state.kind === 'sign') {
-      const tss = decodeRoundState(state.tss, expectedPhase('sign', step)) as SignState;
+      const tss = roundOf(state, expectedPhase('sign', step)) as SignState;
       try {
         const out = signNextStep(tss, messages, this.#rng);
         return {
@@ -524,7 +613,7 @@ export class CkmServerService {
         throw error;
       }
     }
-    const tss = decodeRoundState(state.tss, expectedPhase('dkg', step)) as DkgState;
+    const tss = roundOf(state, expectedPhase('dkg', step)) as DkgState;
     const out = dkgNextStep(tss, messages, this.#rng);
     return this.#afterDkg(
       config,
@@ -584,7 +673,8 @@ export class CkmServerService {
       kind,
       version,
       participants,
-      tss: encodeRoundState(out.state as RoundState),
+      tss: encodeRoundState(out.state as RoundState, CODEC),
+      round: out.state as RoundState,
       response: { step, outbound },
       ...carry,
     };
@@ -615,7 +705,8 @@ export class CkmServerService {
       kind: 'sign',
       version,
       participants,
-      tss: encodeRoundState(out.state as RoundState),
+      tss: encodeRoundState(out.state as RoundState, CODEC),
+      round: out.state as RoundState,
       response: { step, outbound: sealTssMessages(ends, sid, out.outbound, this.#rng) },
     };
   }
@@ -728,8 +819,18 @@ function expectedPhase(kind: 'dkg' | 'sign', step: number): RoundState['phase'] 
   return phase;
 }
 
+/** The state of a session as it was stored, ready for the next step: the tss round decoded. */
+function roundOf(state: SessionState, phase: RoundState['phase']): RoundState {
+  if (state.tss === null) throw new CkmError('Conflict', 'the session has finished');
+  if (state.round === undefined) return decodeRoundState(state.tss, phase, CODEC);
+  if (state.round.phase !== phase)
+    throw new TssError('PhaseOutOfOrder', `expected a state in phase "${phase}"`);
+  return state.round;
+}
+
 function encodeSessionState(state: SessionState): Uint8Array {
-  return encodeWire(SESSION_STATE, state);
+  const { round: _inMemoryOnly, ...stored } = state;
+  return encodeWire(SESSION_STATE, stored);
 }
 
 function decodeSessionState(bytes: Uint8Array): SessionState {

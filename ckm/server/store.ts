@@ -35,6 +35,11 @@ export type SessionRecord = {
   readonly walletId: string;
   readonly kind: string;
   readonly step: number;
+  /**
+   * Names this write of the state: the writer picks a fresh random one each time (create and
+   * every advance), so an instance that finds its own revision knows the row holds what it wrote.
+   */
+  readonly revision: string;
   readonly state: Uint8Array;
   readonly expiresAt: number;
   readonly updatedAt: number;
@@ -63,13 +68,21 @@ export interface ServerStore {
   listKeys(walletId: string): Promise<Omit<KeyVersionRecord, 'share'>[]>;
   updateKeyShare(walletId: string, version: number, share: Uint8Array): Promise<void>;
   createSession(session: Omit<SessionRecord, 'updatedAt'>): Promise<void>;
-  getSession(sessionId: string): Promise<SessionRecord | undefined>;
+  /**
+   * With `knownRevision`, a session whose revision is that one comes without its state (the
+   * caller holds it already), so the large sealed column is neither read nor decrypted.
+   */
+  getSession(
+    sessionId: string,
+    knownRevision?: string,
+  ): Promise<(Omit<SessionRecord, 'state'> & { readonly state?: Uint8Array }) | undefined>;
   advanceSession(
     sessionId: string,
     fromStep: number,
     toStep: number,
     state: Uint8Array,
     expiresAt: number,
+    revision: string,
   ): Promise<boolean>;
   deleteSession(sessionId: string): Promise<void>;
   countLiveSessions(walletId: string, now: number): Promise<number>;

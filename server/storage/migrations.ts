@@ -93,6 +93,15 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX audit_log_wallet ON audit_log (wallet_id, id)',
     ],
   },
+  {
+    version: 2,
+    name: 'session revisions',
+    statements: [
+      // Names each write of a session's state, so the instance that wrote it can skip reading
+      // the sealed state back (ckm/server/service.ts). Rows from before have none: never a match.
+      `ALTER TABLE sessions ADD COLUMN revision TEXT NOT NULL DEFAULT ''`,
+    ],
+  },
 ];
 
 /**

@@ -101,7 +101,9 @@ type SessionRow = {
   wallet_id: string;
   kind: string;
   step: number;
-  state_sealed: Uint8Array;
+  revision: string;
+  /** Null when the caller knew the revision (see `getSession`). */
+  state_sealed: Uint8Array | null;
   expires_at: number;
   updated_at: number;
 };
@@ -372,16 +374,18 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
       assertId(s.walletId, 'walletId');
       assertId(s.kind, 'kind');
       assertInt32(s.step, 'step');
+      assertId(s.revision, 'revision');
       assertBytes(s.state, 'state');
       assertTime(s.expiresAt, 'expiresAt');
       const rows = await sql.query(
-        `INSERT INTO sessions (session_id, wallet_id, kind, step, state_sealed, expires_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (session_id) DO NOTHING RETURNING session_id`,
+        `INSERT INTO sessions (session_id, wallet_id, kind, step, revision, state_sealed, expires_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (session_id) DO NOTHING RETURNING session_id`,
         [
           s.sessionId,
           s.walletId,
           s.kind,
           s.step,
+          s.revision,
           seal(sessionRow(s.sessionId), s.state),
           s.expiresAt,
           now(),
@@ -391,27 +395,39 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
         throw new StorageConflictError(`sessions(${s.sessionId}) already exists`);
     },
 
-    async getSession(sessionId) {
+    async getSession(sessionId, knownRevision) {
       assertOpen();
       assertId(sessionId, 'sessionId');
+      if (knownRevision !== undefined) assertId(knownRevision, 'knownRevision');
+      // PostgreSQL reads (detoasts) the sealed state only when the revision differs.
       const [row] = await sql.query<SessionRow>(
-        `SELECT session_id, wallet_id, kind, step, state_sealed, expires_at, updated_at
+        `SELECT session_id, wallet_id, kind, step, revision, expires_at, updated_at,
+           CASE WHEN revision = $3 THEN NULL ELSE state_sealed END AS state_sealed
          FROM sessions WHERE session_id = $1 AND expires_at >= $2`,
-        [sessionId, now()],
+        [sessionId, now(), knownRevision ?? null],
       );
       if (row === undefined) return undefined;
-      return {
+      const record = {
         sessionId: row.session_id,
         walletId: row.wallet_id,
         kind: row.kind,
         step: row.step,
-        state: open(sessionRow(row.session_id), row.state_sealed),
+        revision: row.revision,
         expiresAt: row.expires_at,
         updatedAt: row.updated_at,
+      };
+      if (knownRevision !== undefined && row.revision === knownRevision) return record;
+      if (row.state_sealed === null)
+        throw new StorageUnavailableError(
+          `sessions(${row.session_id}) came back without its state`,
+        );
+      return {
+        ...record,
+        state: open(sessionRow(row.session_id), row.state_sealed),
       } satisfies SessionRecord;
     },
 
-    async advanceSession(sessionId, fromStep, toStep, state, expiresAt) {
+    async advanceSession(sessionId, fromStep, toStep, state, expiresAt, revision) {
       assertOpen();
       assertId(sessionId, 'sessionId');
       assertInt32(fromStep, 'fromStep');
@@ -423,13 +439,15 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
         );
       assertBytes(state, 'state');
       assertTime(expiresAt, 'expiresAt');
+      assertId(revision, 'revision');
       const at = now();
       // One conditional UPDATE: under concurrency the loser re-reads the winner's step and
       // matches nothing (PostgreSQL §13.2.1); PGlite runs statements one at a time.
       const rows = await sql.query(
-        `UPDATE sessions SET step = $3, state_sealed = $4, expires_at = $5, updated_at = $6
+        `UPDATE sessions SET step = $3, state_sealed = $4, expires_at = $5, updated_at = $6,
+           revision = $7
          WHERE session_id = $1 AND step = $2 AND expires_at >= $6 RETURNING session_id`,
-        [sessionId, fromStep, toStep, seal(sessionRow(sessionId), state), expiresAt, at],
+        [sessionId, fromStep, toStep, seal(sessionRow(sessionId), state), expiresAt, at, revision],
       );
       return rows.length === 1;
     },

@@ -42,6 +42,12 @@ export type SessionRecord = {
   walletId: string;
   kind: string;
   step: number;
+  /**
+   * Names this write of the state (1..256 characters, chosen by the writer, fresh for every
+   * create and advance): an instance that reads back its own revision knows the row holds what
+   * it wrote.
+   */
+  revision: string;
   /** Plaintext after decryption. */
   state: Uint8Array;
   /** Milliseconds since the epoch; the session is gone once `now > expiresAt`. */
@@ -86,15 +92,22 @@ export interface Storage {
   updateKeyShare(walletId: string, version: number, share: Uint8Array): Promise<void>;
   /** StorageConflictError if the id exists. */
   createSession(s: Omit<SessionRecord, 'updatedAt'>): Promise<void>;
-  /** undefined if absent or expired (now > expiresAt). */
-  getSession(sessionId: string): Promise<SessionRecord | undefined>;
-  /** Compare-and-swap: only if the stored step equals `fromStep` and not expired; returns false otherwise (another instance advanced it, or it expired). */
+  /**
+   * undefined if absent or expired (now > expiresAt). With `knownRevision`, a session still at
+   * that revision comes without `state`: the large sealed column is neither read nor decrypted.
+   */
+  getSession(
+    sessionId: string,
+    knownRevision?: string,
+  ): Promise<(Omit<SessionRecord, 'state'> & { state?: Uint8Array }) | undefined>;
+  /** Compare-and-swap: only if the stored step equals `fromStep` and not expired; returns false otherwise (another instance advanced it, or it expired). The new state is stored under `revision`. */
   advanceSession(
     sessionId: string,
     fromStep: number,
     toStep: number,
     state: Uint8Array,
     expiresAt: number,
+    revision: string,
   ): Promise<boolean>;
   deleteSession(sessionId: string): Promise<void>;
   countLiveSessions(walletId: string, now: number): Promise<number>;

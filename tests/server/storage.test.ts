@@ -186,6 +186,7 @@ describe.each([pgliteBackend(), postgresBackend()])('storage on $name', (backend
     walletId,
     kind: 'sign',
     step: 1,
+    revision: `r1-${sessionId}`,
     state: secret(`state-${sessionId}`),
     expiresAt: T0 + 60_000,
   });
@@ -453,11 +454,16 @@ describe.each([pgliteBackend(), postgresBackend()])('storage on $name', (backend
       const { storage } = await fresh();
       await storage.createSession(session('s1'));
       clock.now = T0 + 10;
-      expect(await storage.advanceSession('s1', 1, 2, secret('two'), T0 + 90_000)).toBe(true);
-      expect(await storage.advanceSession('s1', 1, 2, secret('stale'), T0 + 90_000)).toBe(false);
-      expect(await storage.advanceSession('nope', 1, 2, secret('x'), T0 + 90_000)).toBe(false);
+      expect(await storage.advanceSession('s1', 1, 2, secret('two'), T0 + 90_000, 'r2')).toBe(true);
+      expect(
+        await storage.advanceSession('s1', 1, 2, secret('stale'), T0 + 90_000, 'r2-stale'),
+      ).toBe(false);
+      expect(await storage.advanceSession('nope', 1, 2, secret('x'), T0 + 90_000, 'r2')).toBe(
+        false,
+      );
       expect(await storage.getSession('s1')).toMatchObject({
         step: 2,
+        revision: 'r2',
         state: secret('two'),
         expiresAt: T0 + 90_000,
         updatedAt: T0 + 10,
@@ -470,22 +476,39 @@ describe.each([pgliteBackend(), postgresBackend()])('storage on $name', (backend
       await storage.createSession(session('s1'));
       for (let round = 1; round <= 5; round++) {
         const results = await Promise.all([
-          storage.advanceSession('s1', round, round + 1, secret(`a${round}`), T0 + 60_000),
-          other.advanceSession('s1', round, round + 1, secret(`b${round}`), T0 + 60_000),
+          storage.advanceSession(
+            's1',
+            round,
+            round + 1,
+            secret(`a${round}`),
+            T0 + 60_000,
+            `a${round}`,
+          ),
+          other.advanceSession(
+            's1',
+            round,
+            round + 1,
+            secret(`b${round}`),
+            T0 + 60_000,
+            `b${round}`,
+          ),
         ]);
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results[0] ? 'a' : 'b';
-        expect((await other.getSession('s1'))?.state).toEqual(secret(`${winner}${round}`));
+        expect(await other.getSession('s1')).toMatchObject({
+          revision: `${winner}${round}`,
+          state: secret(`${winner}${round}`),
+        });
       }
     });
 
     it('refuses a step that does not move forward', async () => {
       const { storage } = await fresh();
       await storage.createSession(session('s1'));
-      await expect(storage.advanceSession('s1', 1, 1, secret('x'), T0 + 1)).rejects.toThrow(
+      await expect(storage.advanceSession('s1', 1, 1, secret('x'), T0 + 1, 'r')).rejects.toThrow(
         RangeError,
       );
-      await expect(storage.advanceSession('s1', 2, 1, secret('x'), T0 + 1)).rejects.toThrow(
+      await expect(storage.advanceSession('s1', 2, 1, secret('x'), T0 + 1, 'r')).rejects.toThrow(
         RangeError,
       );
     });
@@ -503,7 +526,9 @@ describe.each([pgliteBackend(), postgresBackend()])('storage on $name', (backend
 
       clock.now = T0 + 60_001;
       expect(await storage.getSession('s1')).toBeUndefined();
-      expect(await storage.advanceSession('s1', 1, 2, secret('late'), T0 + 999_999)).toBe(false);
+      expect(await storage.advanceSession('s1', 1, 2, secret('late'), T0 + 999_999, 'r')).toBe(
+        false,
+      );
       expect(await storage.countLiveSessions('w1', clock.now)).toBe(1);
       expect(await storage.deleteExpiredSessions(clock.now)).toBe(2);
       expect(await storage.deleteExpiredSessions(clock.now)).toBe(0);
@@ -516,8 +541,36 @@ describe.each([pgliteBackend(), postgresBackend()])('storage on $name', (backend
       const { storage, location } = await fresh();
       const other = await twin(location, storage);
       await storage.createSession(session('s1'));
-      expect(await other.advanceSession('s1', 1, 2, secret('two'), T0 + 60_000)).toBe(true);
+      expect(await other.advanceSession('s1', 1, 2, secret('two'), T0 + 60_000, 'r2')).toBe(true);
       expect((await storage.getSession('s1'))?.state).toEqual(secret('two'));
+      // An instance that kept the state it wrote (revision r1-s1) gets the newer one in full.
+      expect(await storage.getSession('s1', 'r1-s1')).toMatchObject({
+        step: 2,
+        revision: 'r2',
+        state: secret('two'),
+      });
+    });
+
+    it('leaves the state out only while the session is at the known revision', async () => {
+      const { storage, location } = await fresh();
+      const other = await twin(location, storage);
+      await storage.createSession(session('s1'));
+      const header = { ...session('s1'), updatedAt: T0 } as Partial<ReturnType<typeof session>>;
+      delete header.state;
+      expect(await storage.getSession('s1', 'r1-s1')).toEqual(header);
+      expect(await storage.getSession('s1', 'another')).toEqual({
+        ...session('s1'),
+        updatedAt: T0,
+      });
+      expect(await other.advanceSession('s1', 1, 2, secret('two'), T0 + 60_000, 'r2')).toBe(true);
+      expect(await storage.getSession('s1', 'r1-s1')).toMatchObject({ state: secret('two') });
+      expect(await storage.getSession('s1', 'r2')).not.toHaveProperty('state');
+      // A stale writer that lost the swap does not change the revision.
+      expect(await storage.advanceSession('s1', 1, 2, secret('x'), T0 + 60_000, 'r1-x')).toBe(
+        false,
+      );
+      expect(await storage.getSession('s1', 'r2')).not.toHaveProperty('state');
+      await expect(storage.getSession('s1', '')).rejects.toThrow(RangeError);
     });
   });
 
@@ -799,6 +852,12 @@ describe.each([pgliteBackend(), postgresBackend()])('storage on $name', (backend
       [
         'expiresAt not a number',
         (s) => s.createSession({ ...session('s1'), expiresAt: '1' as unknown as number }),
+        TypeError,
+      ],
+      ['revision empty', (s) => s.createSession({ ...session('s1'), revision: '' }), RangeError],
+      [
+        'revision not a string',
+        (s) => s.advanceSession('s1', 1, 2, bytes(1, 1), T0, 5 as unknown as string),
         TypeError,
       ],
       ['nonce empty', (s) => s.rememberNonce('s', '', T0), RangeError],
