@@ -5,6 +5,11 @@
  * ratio reads "this costs as much as N ordinary signatures".
  *
  * - `tss.dkg.2of3.ms`: one 2-of-3 DKG, all three parties (one run: it takes seconds).
+ * - `tss.dkg.round1.ms` … `tss.dkg.finish.ms`: CPU time of one party in each DKG step, the mean
+ *   over the three parties of that same run.
+ * - `tss.dkg.round1.bytes` … `tss.dkg.round3.bytes`: bytes one party sends in each DKG round (the
+ *   mean over the parties; a broadcast counts once per recipient, as it travels over pairwise
+ *   channels), every message encoded with `encodeMessage`.
  * - `tss.sign.2party.ms`: one signature by parties 1 and 2 of that key, both parties (median of
  *   20 after 5 warm-ups).
  * - `tss.sign.round1.ms` … `tss.sign.finish.ms`: CPU time of one party in each signing step
@@ -12,10 +17,16 @@
  * - `tss.refresh.2of3.ms`: one refresh (`refreshConfig`, a DKG in reshare mode), all three parties.
  * - `tss.sign.bytesPerParty`: bytes party 1 sends per signature, every message encoded with
  *   `encodeMessage`; the baseline is the 64 bytes of a plain (r, s) ECDSA signature.
+ *   `tss.sign.round1.bytes` … `tss.sign.round3.bytes`: the same, per signing round.
  * @module
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { runDkg, runSign, type Stage } from '../tests/tss/support/simulate';
+import { dkgFinish } from '../tss/dkg/finish';
+import { dkgRound1 } from '../tss/dkg/round1';
+import { dkgRound2 } from '../tss/dkg/round2';
+import { dkgRound3 } from '../tss/dkg/round3';
+import type { DkgConfig } from '../tss/dkg/types';
 import type { KeyShare } from '../tss/keyshare';
 import { refreshConfig } from '../tss/refresh/config';
 import { cryptoRng, type Rng } from '../tss/rng';
@@ -51,8 +62,84 @@ let dkgShares: Map<number, KeyShare> | undefined;
 const rngs = (parties: readonly number[]): Map<number, Rng> =>
   new Map(parties.map((p) => [p, cryptoRng]));
 
+type DkgStep = 'round1' | 'round2' | 'round3' | 'finish';
+const DKG_STEPS: readonly DkgStep[] = ['round1', 'round2', 'round3', 'finish'];
+type DkgRound = 'round1' | 'round2' | 'round3';
+const DKG_ROUNDS: readonly DkgRound[] = ['round1', 'round2', 'round3'];
+
+/** One DKG's figures: per-party CPU per step and bytes per round (means over the parties). */
+type DkgFigures = {
+  readonly totalMs: number;
+  readonly stepMs: Record<DkgStep, number>;
+  readonly roundBytes: Record<DkgRound, number>;
+};
+let dkgFigures: DkgFigures | undefined;
+
+/** Messages addressed to `to`: broadcasts from the others, and direct messages for it. */
+function inboundFor<M extends { from: number; to?: number }>(
+  messages: readonly M[],
+  to: number,
+): M[] {
+  return messages.filter((m) => m.from !== to && (m.to === undefined || m.to === to));
+}
+
+/** Bytes of `messages` as sent: a broadcast once per recipient, a direct message once. */
+function sentBytes(type: MessageType, messages: readonly object[]): number {
+  let bytes = 0;
+  for (const m of messages)
+    bytes += encodeMessage(type, m).length * ('to' in m ? 1 : PARTIES.length - 1);
+  return bytes;
+}
+
+/**
+ * A 2-of-3 DKG as `runDkg` runs it (tests/tss/support/simulate.ts), with every party's call of
+ * every step timed and every message measured.
+ */
 function dkg(): Map<number, KeyShare> {
-  return runDkg({ parties: PARTIES, threshold: THRESHOLD }, rngs(PARTIES));
+  const stepMs: Record<DkgStep, number> = { round1: 0, round2: 0, round3: 0, finish: 0 };
+  const roundBytes: Record<DkgRound, number> = { round1: 0, round2: 0, round3: 0 };
+  const timed = <T>(step: DkgStep, run: () => T): T => {
+    const start = performance.now();
+    const out = run();
+    stepMs[step] += performance.now() - start;
+    return out;
+  };
+  const config = (self: number): DkgConfig => ({
+    parties: PARTIES,
+    threshold: THRESHOLD,
+    self,
+    mode: { kind: 'fresh' },
+    context: new Uint8Array([1, 2, 3]),
+  });
+  const start = performance.now();
+  const r1 = PARTIES.map((p) => timed('round1', () => dkgRound1(config(p), cryptoRng)));
+  const b1 = r1.map((x) => x.broadcast);
+  const r2 = PARTIES.map((p, i) =>
+    timed('round2', () => dkgRound2(r1[i]?.state as never, inboundFor(b1, p), cryptoRng)),
+  );
+  const b2 = r2.map((x) => x.broadcast);
+  const d2 = r2.flatMap((x) => x.direct);
+  const r3 = PARTIES.map((p, i) =>
+    timed('round3', () =>
+      dkgRound3(r2[i]?.state as never, inboundFor(b2, p), inboundFor(d2, p), cryptoRng),
+    ),
+  );
+  const b3 = r3.map((x) => x.broadcast);
+  const d3 = r3.flatMap((x) => x.direct);
+  const made = new Map(
+    PARTIES.map((p, i) => [
+      p,
+      timed('finish', () => dkgFinish(r3[i]?.state as never, inboundFor(b3, p), inboundFor(d3, p))),
+    ]),
+  );
+  const totalMs = performance.now() - start;
+  roundBytes.round1 = sentBytes('dkg1', b1);
+  roundBytes.round2 = sentBytes('dkg2', b2) + sentBytes('dkg2.direct', d2);
+  roundBytes.round3 = sentBytes('dkg3', b3) + sentBytes('dkg3.direct', d3);
+  for (const step of DKG_STEPS) stepMs[step] /= PARTIES.length;
+  for (const round of DKG_ROUNDS) roundBytes[round] /= PARTIES.length;
+  dkgFigures = { totalMs, stepMs, roundBytes };
+  return made;
 }
 
 function shares(): Map<number, KeyShare> {
@@ -86,23 +173,21 @@ function timedSign(): Record<Step, number> {
     return out;
   };
   const rng = (_party: number): Rng => cryptoRng;
-  const inbound = <M extends { from: number; to?: number }>(messages: M[], to: number) =>
-    messages.filter((m) => m.from !== to && (m.to === undefined || m.to === to));
 
   const r1 = SIGNERS.map((p) =>
     timed('round1', () => signRound1(key.get(p) as KeyShare, request, rng(p))),
   );
   const d1 = r1.flatMap((x) => x.direct);
   const r2 = SIGNERS.map((p, i) =>
-    timed('round2', () => signRound2(r1[i]?.state as never, inbound(d1, p), rng(p))),
+    timed('round2', () => signRound2(r1[i]?.state as never, inboundFor(d1, p), rng(p))),
   );
   const d2 = r2.flatMap((x) => x.direct);
   const r3 = SIGNERS.map((p, i) =>
-    timed('round3', () => signRound3(r2[i]?.state as never, inbound(d2, p))),
+    timed('round3', () => signRound3(r2[i]?.state as never, inboundFor(d2, p))),
   );
   const b3 = r3.map((x) => x.broadcast);
   SIGNERS.forEach((p, i) => {
-    timed('finish', () => signFinish(r3[i]?.state as never, inbound(b3, p)));
+    timed('finish', () => signFinish(r3[i]?.state as never, inboundFor(b3, p)));
   });
   for (const step of STEPS) totals[step] /= SIGNERS.length;
   return totals;
@@ -131,18 +216,38 @@ export const tssDkg: Benchmark = {
   unit: 'ms',
   baselineLabel: 'noble secp256k1.sign',
   async run() {
-    let made: Map<number, KeyShare> | undefined;
-    const value = await medianMs(
-      async () => {
-        made = dkg();
-      },
-      1,
-      0,
-    );
-    dkgShares = made;
-    return { value, baseline: await nobleSignMs() };
+    dkgShares = dkg();
+    return { value: (dkgFigures as DkgFigures).totalMs, baseline: await nobleSignMs() };
   },
 };
+
+/** Figures of the DKG run by `tss.dkg.2of3.ms` (which runs first). */
+function measuredDkg(): DkgFigures {
+  if (dkgFigures === undefined) dkgShares = dkg();
+  return dkgFigures as DkgFigures;
+}
+
+function dkgStepBenchmark(step: DkgStep): Benchmark {
+  return {
+    name: `tss.dkg.${step}.ms`,
+    unit: 'ms',
+    baselineLabel: 'noble secp256k1.sign',
+    async run() {
+      return { value: measuredDkg().stepMs[step], baseline: await nobleSignMs() };
+    },
+  };
+}
+
+function dkgBytesBenchmark(round: DkgRound): Benchmark {
+  return {
+    name: `tss.dkg.${round}.bytes`,
+    unit: 'B',
+    baselineLabel: 'ECDSA (r, s)',
+    async run() {
+      return { value: measuredDkg().roundBytes[round], baseline: ECDSA_SIGNATURE_BYTES };
+    },
+  };
+}
 
 export const tssSign: Benchmark = {
   name: 'tss.sign.2party.ms',
@@ -199,26 +304,56 @@ export const tssRefresh: Benchmark = {
   },
 };
 
+type SignRound = 'sign1' | 'sign2' | 'sign3';
+const SIGN_ROUNDS: readonly SignRound[] = ['sign1', 'sign2', 'sign3'];
+let signBytes: Record<SignRound, number> | undefined;
+
+/** Bytes party 1 sends in each signing round of one signature. */
+function measureSignBytes(): Record<SignRound, number> {
+  const from = SIGNERS[0] as number;
+  const bytes: Record<SignRound, number> = { sign1: 0, sign2: 0, sign3: 0 };
+  runSign(shares(), nextRequest(), rngs(SIGNERS), (stage: Stage, sender, _to, message) => {
+    if (sender === from)
+      bytes[stage as SignRound] += encodeMessage(stage as MessageType, message as object).length;
+    return message;
+  });
+  return bytes;
+}
+
 export const tssSignBytes: Benchmark = {
   name: 'tss.sign.bytesPerParty',
   unit: 'B',
   baselineLabel: 'ECDSA (r, s)',
   async run() {
-    const from = SIGNERS[0] as number;
-    let bytes = 0;
-    runSign(shares(), nextRequest(), rngs(SIGNERS), (stage: Stage, sender, _to, message) => {
-      if (sender === from) bytes += encodeMessage(stage as MessageType, message as object).length;
-      return message;
-    });
-    return { value: bytes, baseline: ECDSA_SIGNATURE_BYTES };
+    signBytes ??= measureSignBytes();
+    const total = SIGN_ROUNDS.reduce(
+      (sum, round) => sum + (signBytes as Record<SignRound, number>)[round],
+      0,
+    );
+    return { value: total, baseline: ECDSA_SIGNATURE_BYTES };
   },
 };
+
+function signBytesBenchmark(round: SignRound): Benchmark {
+  return {
+    name: `tss.sign.round${round.slice(-1)}.bytes`,
+    unit: 'B',
+    baselineLabel: 'ECDSA (r, s)',
+    async run() {
+      signBytes ??= measureSignBytes();
+      return { value: signBytes[round], baseline: ECDSA_SIGNATURE_BYTES };
+    },
+  };
+}
 
 /** In run order: the DKG makes the key the others use. */
 export const tssBenchmarks: readonly Benchmark[] = [
   tssDkg,
+  ...DKG_STEPS.map(dkgStepBenchmark),
+  ...DKG_ROUNDS.map(dkgBytesBenchmark),
   tssSign,
   ...STEPS.map(stepBenchmark),
   tssRefresh,
   tssSignBytes,
+  ...SIGN_ROUNDS.map(signBytesBenchmark),
 ];
