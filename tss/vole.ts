@@ -29,10 +29,12 @@
  * Encodings and divergences:
  * - Divergence from DKLs23 Protocol 5.2 as printed: θ_{i,k} and â_k (ToB appendix F), because the
  *   printed θ_{k,k}, â_i are typos that break the check.
- * - Divergence from research/tecdsa.md §2.5 "g_j = Hq(sid, j)": g = `oracleScalars(voleGadget,
- *   sid, ξ)`, one XOF call whose j-th 48-byte draw mod n is g_j, because ξ separate oracle calls
- *   cost ~3× more (each re-hashes the tag and sid); the g_j are still independent uniform values of
- *   a random oracle bound to sid, and public to both parties, which is all the gadget needs.
+ * - Divergence from research/tecdsa.md §2.5 "g_j = Hq(sid, j)": g is one XOF call,
+ *   `oracleXof(voleGadget, sid, 32·ξ)`, whose j-th 32-byte draw mod n is g_j (a short draw,
+ *   `hash.ts` SHORT_DRAW_BYTES, within 2^-127 of uniform; protocol 2 — protocol 1 drew 48 bytes),
+ *   because ξ separate oracle calls cost ~3× more (each re-hashes the tag and sid) and the gadget
+ *   is computed twice per signature per party; the g_j are still independent, near-uniform values
+ *   of a random oracle bound to sid, and public to both parties, which is all the gadget needs.
  * - θ = `oracleScalars(voleTheta, sid, ℓ·ρ, ã)` over ã's wire bytes, θ_{i,k} at index i·ρ + k;
  *   μ = `oracle(voleMu, sid, …)`, SHA-256 (2λ_c = 256 bits) over the 32-byte encodings of the
  *   ξ·ρ check terms, row j then k.
@@ -47,7 +49,7 @@
 import { assertBytes, bytesEqual, decodeScalar } from './assert';
 import { N } from './curve';
 import { TssError } from './errors';
-import { oracle, oracleScalars, SHORT_DRAW_BYTES, shortDrawInteger } from './hash';
+import { oracle, oracleScalars, oracleXof, SHORT_DRAW_BYTES, shortDrawInteger } from './hash';
 import {
   type OteMessage,
   type OteReceiverSetup,
@@ -100,7 +102,11 @@ const OFFSET = N << 1n;
  * divergence in the module doc). Computed per call (no cache shared between sessions).
  */
 function gadget(sid: Uint8Array): bigint[] {
-  return oracleScalars(TAGS.voleGadget, sid, XI);
+  const draws = oracleXof(TAGS.voleGadget, sid, XI * SHORT_DRAW_BYTES);
+  const view = viewOf(draws);
+  const g: bigint[] = new Array(XI);
+  for (let j = 0; j < XI; j++) g[j] = shortDrawInteger(view, j * SHORT_DRAW_BYTES) % N;
+  return g;
 }
 
 /** θ ∈ Z_q^{ℓ×ρ} = Hq(sid, ã), θ_{i,k} at index i·ρ + k. */

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mod, N, scalarToBytes } from '../../tss/curve';
 import type { TssErrorCode } from '../../tss/errors';
-import { oracle, oracleScalars, u32 } from '../../tss/hash';
+import { oracle, oracleScalars, oracleXof, u32 } from '../../tss/hash';
 import type { OteMessage } from '../../tss/ot/extension';
 import { ELL, OT_WIDTH, RHO, SCALAR_BYTES, XI } from '../../tss/params';
 import { randomBits, randomScalar } from '../../tss/rng';
@@ -18,7 +18,7 @@ import {
   voleBobStart,
 } from '../../tss/vole';
 import { expectTssFailure as expectTssError, flip } from './support/errors';
-import { type DealtOtSetups, dealOtSetups, naiveOte } from './support/ot';
+import { type DealtOtSetups, dealOtSetups, naiveOte, shortDraws } from './support/ot';
 import { seededRng } from './support/rng';
 
 const ALICE = 1;
@@ -43,8 +43,8 @@ function naiveVole(
   const bobRng = seededRng(bobSeed);
   const beta = randomBits(bobRng, XI);
   const ote = naiveOte(setups, sessionId, beta, bobRng(16));
-  // g = Hq(sid) ∈ Z_q^ξ from one XOF call (the pinned encoding of tss/vole.ts).
-  const g = oracleScalars(TAGS.voleGadget, sessionId, XI);
+  // g = Hq(sid) ∈ Z_q^ξ from one XOF call of 32-byte draws (the pinned encoding of tss/vole.ts).
+  const g = shortDraws(oracleXof(TAGS.voleGadget, sessionId, XI * 32));
   let b = 0n;
   for (let j = 0; j < XI; j++) if (beta[j] === 1) b = mod(b + (g[j] as bigint));
   // Alice.
