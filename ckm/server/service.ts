@@ -124,8 +124,13 @@ type CachedSession = {
 
 const SESSION_STATE = 'ckm.server.session';
 const MAX_SESSION_STATE_BYTES = 4 * 1024 * 1024;
-/** Decoded session states kept in memory; the least recently written goes first. */
-export const MAX_CACHED_SESSIONS = 256;
+/**
+ * Decoded session states kept in memory (≈ 300 KB each for a signature's round 2); the least
+ * recently written goes first.
+ */
+export const MAX_CACHED_SESSIONS = 128;
+/** Stands for the encoding of a kept state's round, which only its decoded form replaces. */
+const KEPT = new Uint8Array(0);
 /** The round-state checksum by the fast SHA-256 (same bytes as the default). */
 const CODEC: RoundStateCodecOptions = { sha256: primitives.sha256 };
 
@@ -390,8 +395,12 @@ export class CkmServerService {
   }
 
   #keep(sessionId: string, entry: CachedSession): void {
+    const { state } = entry;
+    // The decoded round is what the next step uses; its ~100 KB encoding need not be kept too.
+    const kept =
+      state.round && state.tss?.length ? { ...entry, state: { ...state, tss: KEPT } } : entry;
     this.#cached.delete(sessionId);
-    this.#cached.set(sessionId, entry);
+    this.#cached.set(sessionId, kept);
     if (this.#cached.size > MAX_CACHED_SESSIONS) {
       const oldest = this.#cached.keys().next().value;
       if (oldest !== undefined) this.#cached.delete(oldest);
