@@ -11,7 +11,6 @@
  * @module
  */
 import { type Context, Hono } from 'hono';
-import { cors } from 'hono/cors';
 import {
   CBOR_CONTENT_TYPE,
   isSessionId,
@@ -61,6 +60,16 @@ export type CkmRoutes = {
   readonly logger?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 };
 
+/** Request headers a browser may send cross-origin (the preflight's answer). */
+const CORS_ALLOW_HEADERS = [
+  'content-type',
+  'accept',
+  'ckm-wallet',
+  'ckm-timestamp',
+  'ckm-nonce',
+  'ckm-signature',
+].join(',');
+
 const STATUS: Record<CkmErrorCode, number> = {
   MalformedMessage: 400,
   TooLarge: 413,
@@ -97,23 +106,19 @@ export function createApp(info: ServerInfo, ckm?: CkmRoutes): Hono {
   const app = new Hono();
   const metrics = new Metrics();
   // The extension calls servers from its own origin (chrome-extension://…), so every route
-  // must answer CORS; credentials are never cookies, so no origin is special.
-  app.use(
-    '*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
-      allowHeaders: [
-        'content-type',
-        'accept',
-        'ckm-wallet',
-        'ckm-timestamp',
-        'ckm-nonce',
-        'ckm-signature',
-      ],
-      exposeHeaders: ['retry-after'],
-    }),
-  );
+  // must answer CORS; credentials are never cookies, so no origin is special. The headers are
+  // what hono/cors sends, set with `c.header` before any response exists, so they go into the
+  // one response the handler makes (hono/cors sets them on a placeholder response that Hono then
+  // copies into the handler's, which costs building two full Response objects per request).
+  app.use('*', async (c, next) => {
+    c.header('access-control-allow-origin', '*');
+    c.header('access-control-expose-headers', 'retry-after');
+    if (c.req.method !== 'OPTIONS') return next();
+    c.header('access-control-allow-methods', 'GET,POST,OPTIONS');
+    c.header('access-control-allow-headers', CORS_ALLOW_HEADERS);
+    c.header('vary', 'Access-Control-Request-Headers');
+    return c.body(null, 204);
+  });
   app.use('*', async (c, next) => {
     const start = performance.now();
     await next();

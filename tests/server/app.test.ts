@@ -25,6 +25,33 @@ describe('CKM server HTTP', () => {
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET,POST,OPTIONS');
+    expect(response.headers.get('access-control-allow-headers')?.split(',')).toEqual([
+      'content-type',
+      'accept',
+      'ckm-wallet',
+      'ckm-timestamp',
+      'ckm-nonce',
+      'ckm-signature',
+    ]);
+  });
+
+  it('every answer carries the CORS headers, errors included', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const crashing = createApp({ name: 'x', version: '0' });
+    crashing.get('/crash', () => {
+      throw new Error('boom');
+    });
+    for (const [target, path, status] of [
+      [app, '/health', 200],
+      [app, '/nope', 404],
+      [crashing, '/crash', 500],
+    ] as const) {
+      const response = await target.request(path, { headers: { origin: 'chrome-extension://x' } });
+      expect(response.status).toBe(status);
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+      expect(response.headers.get('access-control-expose-headers')).toBe('retry-after');
+    }
   });
 
   it('unknown paths get a JSON 404', async () => {
