@@ -36,14 +36,15 @@ export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /**
  * Upper bounds on encoded sizes, checked before decoding. The largest message is `sign2`
- * (ξ·(ℓ+ρ) = 2048 scalars of RVOLE, ≈ 66 KB); `dkg2.direct` and `dkg3.direct` carry 2·λ_c points.
+ * (ξ·(ℓ+ρ) = 2048 scalars of RVOLE, ≈ 66 KB); `dkg2.direct` carries 2·λ_c points, `dkg3.direct`
+ * one (the batch's base-OT B).
  */
 export const MAX_MESSAGE_BYTES: Readonly<Record<MessageType, number>> = {
   dkg1: 4_096,
   dkg2: 8_192,
   'dkg2.direct': 16_384,
   dkg3: 1_024,
-  'dkg3.direct': 16_384,
+  'dkg3.direct': 512,
   sign1: 16_384,
   sign2: 80_000,
   sign3: 512,

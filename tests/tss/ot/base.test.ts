@@ -119,7 +119,7 @@ type HonestRun = {
   secrets: bigint[];
   keys0: Uint8Array[];
   keys1: Uint8Array[];
-  reply: { b0: Uint8Array[]; b1: Uint8Array[] };
+  reply: { b: Uint8Array };
   opened: Uint8Array[];
 };
 let honestRun: HonestRun | undefined;
@@ -191,37 +191,34 @@ function reference(choices: number[], receiverSeed: string, senderSeed: string) 
     r1.push((c === 0 ? pad : chosen).toBytes(true));
     as.push(a);
   });
-  const b0: Uint8Array[] = [];
-  const b1: Uint8Array[] = [];
+  // Sender, once per batch (libOTe's MasnyRindal::send): b ← Z_q, B = b·G.
+  const b = randomScalar(senderRng);
+  const bigB = G.multiply(b).toBytes(true);
   const keys0: Uint8Array[] = [];
   const keys1: Uint8Array[] = [];
   choices.forEach((_, k) => {
-    // Sender: M_j = r_j + H_j(r_{1−j}); B_j = b_j·G; ρ_j = H'(b_j·M_j).
+    // Sender: M_j = r_j + H_j(r_{1−j}); ρ_j = H'(b·M_j).
     const m0 = secp256k1.Point.fromBytes(r0[k] as Uint8Array).add(
       referenceH(SID, k, 0, r1[k] as Uint8Array),
     );
     const m1 = secp256k1.Point.fromBytes(r1[k] as Uint8Array).add(
       referenceH(SID, k, 1, r0[k] as Uint8Array),
     );
-    const s0 = randomScalar(senderRng);
-    const s1 = randomScalar(senderRng);
-    b0.push(G.multiply(s0).toBytes(true));
-    b1.push(G.multiply(s1).toBytes(true));
-    keys0.push(referenceKey(SID, k, 0, m0.multiply(s0).toBytes(true)));
-    keys1.push(referenceKey(SID, k, 1, m1.multiply(s1).toBytes(true)));
+    keys0.push(referenceKey(SID, k, 0, m0.multiply(b).toBytes(true)));
+    keys1.push(referenceKey(SID, k, 1, m1.multiply(b).toBytes(true)));
   });
-  // Receiver: ρ_c = H'(a·B_c).
+  // Receiver: ρ_c = H'(a·B).
   const opened = choices.map((c, k) =>
     referenceKey(
       SID,
       k,
       c,
-      secp256k1.Point.fromBytes((c === 0 ? b0 : b1)[k] as Uint8Array)
+      secp256k1.Point.fromBytes(bigB)
         .multiply(as[k] as bigint)
         .toBytes(true),
     ),
   );
-  return { request: { r0, r1 }, reply: { b0, b1 }, keys0, keys1, opened };
+  return { request: { r0, r1 }, reply: { b: bigB }, keys0, keys1, opened };
 }
 
 describe('base OT components on published vectors', () => {
@@ -283,8 +280,7 @@ describe('base OT (MR19 Fig. 8) against its one-instance re-statement', () => {
       const opened = baseOtReceiverFinish(state, sent.reply, SENDER);
       expect(request.r0.map(hex)).toEqual(expected.request.r0.map(hex));
       expect(request.r1.map(hex)).toEqual(expected.request.r1.map(hex));
-      expect(sent.reply.b0.map(hex)).toEqual(expected.reply.b0.map(hex));
-      expect(sent.reply.b1.map(hex)).toEqual(expected.reply.b1.map(hex));
+      expect(hex(sent.reply.b)).toBe(hex(expected.reply.b));
       expect(sent.keys0.map(hex)).toEqual(expected.keys0.map(hex));
       expect(sent.keys1.map(hex)).toEqual(expected.keys1.map(hex));
       expect(opened.map(hex)).toEqual(expected.opened.map(hex));
@@ -297,8 +293,10 @@ describe('base OT round trip (λ_c instances)', () => {
     const run = honest();
     expect(run.choices).toContain(0);
     expect(run.choices).toContain(1);
-    for (const list of [run.request.r0, run.request.r1, run.reply.b0, run.reply.b1])
-      expect(list.length).toBe(LAMBDA_C);
+    for (const list of [run.request.r0, run.request.r1]) expect(list.length).toBe(LAMBDA_C);
+    // One sender key for the batch: the reply is the single point B (libOTe's MasnyRindal).
+    expect(Object.keys(run.reply)).toEqual(['b']);
+    expect(run.reply.b.length).toBe(33);
     expect(run.opened.length).toBe(LAMBDA_C);
     for (let k = 0; k < LAMBDA_C; k++) {
       const c = run.choices[k];
@@ -484,39 +482,30 @@ describe('base OT receiver rejects a malformed reply (culprit = sender)', () => 
   const smallReply = () =>
     batch.senderRespond(SID, smallReceiver().request, seededRng('small sender'), RECEIVER, 4).reply;
 
-  it('rejects non-objects, missing fields, non-lists, wrong counts and bad entries', () => {
-    const { b0, b1 } = smallReply();
+  it('rejects non-objects, a missing or extra field and anything but one valid point', () => {
+    const { b } = smallReply();
     const cases: [unknown, TssErrorCode, string][] = [
       [null, 'MalformedMessage', 'reply'],
-      ['b0', 'MalformedMessage', 'reply'],
-      [[b0, b1], 'MalformedMessage', 'reply'],
-      [{ b0 }, 'MalformedMessage', 'reply.b1'],
-      [{ b1 }, 'MalformedMessage', 'reply.b0'],
-      [{ b0: b0[0], b1 }, 'MalformedMessage', 'reply.b0'],
-      [{ b0: b0.slice(0, -1), b1 }, 'WrongLength', 'reply.b0'],
-      [{ b0, b1: [...b1, b1[0]] }, 'WrongLength', 'reply.b1'],
-      [{ b0, b1: replaced(b1, 3, new Uint8Array(32)) }, 'WrongLength', 'reply.b1[3]'],
-      [{ b0: replaced(b0, 3, 'x' as never), b1 }, 'MalformedMessage', 'reply.b0[3]'],
-      [{ b0: replaced(b0, 2, NOT_A_POINT['off the curve']), b1 }, 'InvalidPoint', 'reply.b0[2]'],
-      [{ b0, b1: replaced(b1, 1, new Uint8Array(33)) }, 'InvalidPoint', 'reply.b1[1]'],
+      ['b', 'MalformedMessage', 'reply'],
+      [[b], 'MalformedMessage', 'reply'],
+      [{}, 'MalformedMessage', 'reply.b'],
+      [{ b, b1: b }, 'MalformedMessage', 'reply.b1'],
+      [{ b: [b] }, 'MalformedMessage', 'reply.b'],
+      [{ b: 'x' }, 'MalformedMessage', 'reply.b'],
+      [{ b: b.slice(0, 32) }, 'WrongLength', 'reply.b'],
+      [{ b: Uint8Array.of(...b, 0) }, 'WrongLength', 'reply.b'],
+      [{ b: NOT_A_POINT['off the curve'] }, 'InvalidPoint', 'reply.b'],
+      [{ b: new Uint8Array(33) }, 'InvalidPoint', 'reply.b'],
     ];
     for (const [reply, code, field] of cases) {
       const { state } = smallReceiver();
       expectRefused(() => baseOtReceiverFinish(state, reply, SENDER), code, SENDER, field);
     }
     // The same small state opens the honest small reply.
-    expect(baseOtReceiverFinish(smallReceiver().state, { b0, b1 }, SENDER).length).toBe(4);
+    expect(baseOtReceiverFinish(smallReceiver().state, { b }, SENDER).length).toBe(4);
   });
 
   it('the public API insists on exactly λ_c instances', () => {
-    const { b0, b1 } = honest().reply;
-    const { state } = freshReceiver();
-    expectRefused(
-      () => baseOtReceiverFinish(state, { b0: b0.slice(1), b1: b1.slice(1) }, SENDER),
-      'WrongLength',
-      SENDER,
-      'reply.b0',
-    );
     const small = smallReceiver().request;
     expectRefused(
       () => baseOtSenderRespond(SID, small, seededRng('s'), RECEIVER),
@@ -550,15 +539,13 @@ describe('base OT receiver rejects a malformed reply (culprit = sender)', () => 
       Number.NaN,
       {},
       [],
+      { b: [] },
+      { b: null },
+      { b: '' },
+      { b: new Uint8Array(33) },
+      { b: { length: 33 } },
       { b0: [], b1: [] },
-      { b0: [null, null], b1: [null, null] },
-      { b0: ['', ''], b1: [1, 2] },
-      {
-        b0: [new Uint8Array(33), new Uint8Array(33)],
-        b1: [new Uint8Array(33), new Uint8Array(33)],
-      },
-      { b0: { length: 2 }, b1: { length: 2 } },
-      new Map([['b0', []]]),
+      new Map([['b', new Uint8Array(33)]]),
       Object.create(null),
     ];
     for (const reply of hostile) {
@@ -637,33 +624,29 @@ describe('Devious Transfer (1): every received point is validated (mpecdsa)', ()
     );
   });
 
-  it('receiver refuses a bad B in either slot, whichever slot it chose (no selective failure)', () => {
-    // A receiver that validated only B_c would abort exactly when the sender corrupted B_c,
-    // leaking c one instance at a time. Instance 0 is tried with both choice bits and both slots.
+  it('receiver refuses a bad B whichever slot it chose (no selective failure)', () => {
+    // With per-slot B_0, B_1 a receiver that validated only B_c would abort exactly when the
+    // sender corrupted B_c, leaking c. One B serves both slots, and it is validated before any
+    // key is computed: a bad B is refused for either choice bit, the same way.
     for (const c of [0, 1]) {
       const choices = Uint8Array.of(c, 1 - c);
       const start = () => batch.receiverStart(SID, choices, seededRng(`selective ${c}`));
-      const { b0, b1 } = batch.senderRespond(
+      const { b } = batch.senderRespond(
         SID,
         start().request,
         seededRng('selective sender'),
         RECEIVER,
         2,
       ).reply;
-      for (const bad of Object.values(NOT_A_POINT)) {
-        for (const slot of [0, 1]) {
-          const reply =
-            slot === 0 ? { b0: replaced(b0, 0, bad), b1 } : { b0, b1: replaced(b1, 0, bad) };
-          expectRefused(
-            () => baseOtReceiverFinish(start().state, reply, SENDER),
-            'InvalidPoint',
-            SENDER,
-            `reply.b${slot}[0]`,
-          );
-        }
-      }
-      // …and the untouched reply opens, so the refusals above are the corrupted slot's doing.
-      expect(baseOtReceiverFinish(start().state, { b0, b1 }, SENDER).length).toBe(2);
+      for (const bad of Object.values(NOT_A_POINT))
+        expectRefused(
+          () => baseOtReceiverFinish(start().state, { b: bad }, SENDER),
+          'InvalidPoint',
+          SENDER,
+          'reply.b',
+        );
+      // …and the untouched reply opens, so the refusals above are the corrupted point's doing.
+      expect(baseOtReceiverFinish(start().state, { b }, SENDER).length).toBe(2);
     }
   });
 });
@@ -723,14 +706,13 @@ describe('Devious Transfer (2): r_{1−c} is sampled from the group (sl-crypto)'
   });
 });
 
-describe('Devious Transfer (3): the sender keys depend on its secret b_j (docknetwork)', () => {
+describe('Devious Transfer (3): the sender keys depend on its secret b (docknetwork)', () => {
   // docknetwork's sender outputs were a function of the messages alone, with no sender secret.
-  it('two sender runs on the same request give different B_j and different keys', () => {
+  it('two sender runs on the same request give different B and different keys', () => {
     const run = honest();
     const again = baseOtSenderRespond(SID, run.request, seededRng('another sender'), RECEIVER);
+    expect(hex(again.reply.b)).not.toBe(hex(run.reply.b));
     for (let k = 0; k < LAMBDA_C; k++) {
-      expect(hex(again.reply.b0[k] as Uint8Array)).not.toBe(hex(run.reply.b0[k] as Uint8Array));
-      expect(hex(again.reply.b1[k] as Uint8Array)).not.toBe(hex(run.reply.b1[k] as Uint8Array));
       expect(hex(again.keys0[k] as Uint8Array)).not.toBe(hex(run.keys0[k] as Uint8Array));
       expect(hex(again.keys1[k] as Uint8Array)).not.toBe(hex(run.keys1[k] as Uint8Array));
     }
@@ -738,8 +720,8 @@ describe('Devious Transfer (3): the sender keys depend on its secret b_j (dockne
 
   it('a receiver that knows the logs of both r_j cannot compute either key', () => {
     // The sharp form: a cheating receiver sends r_j = z_j·G for both slots. If the sender's key
-    // were H'(b_j·r_j) (the oracle term dropped), or any function of the transcript alone, the
-    // receiver could compute it as H'(z_j·B_j). With M_j = r_j + H_j(r_{1−j}) it cannot.
+    // were H'(b·r_j) (the oracle term dropped), or any function of the transcript alone, the
+    // receiver could compute it as H'(z_j·B). With M_j = r_j + H_j(r_{1−j}) it cannot.
     const count = 4;
     const rng = seededRng('cheating receiver');
     const z0 = Array.from({ length: count }, () => randomScalar(rng));
@@ -751,14 +733,14 @@ describe('Devious Transfer (3): the sender keys depend on its secret b_j (dockne
       oracle(TAGS.otBaseKey, SID, u32(k), Uint8Array.of(j), point);
     for (let k = 0; k < count; k++) {
       const sides = [
-        [0, z0[k], sent.reply.b0[k], r0[k], sent.keys0[k]],
-        [1, z1[k], sent.reply.b1[k], r1[k], sent.keys1[k]],
+        [0, z0[k], sent.reply.b, r0[k], sent.keys0[k]],
+        [1, z1[k], sent.reply.b, r1[k], sent.keys1[k]],
       ] as const;
       for (const [j, z, bBytes, rBytes, actual] of sides) {
         const b = Point.fromBytes(bBytes as Uint8Array);
         const forgeries = [
-          key(k, j, pointToBytes(b.multiply(z as bigint))), // H'(z_j·B_j) = H'(b_j·r_j)
-          key(k, j, bBytes as Uint8Array), // H'(B_j)
+          key(k, j, pointToBytes(b.multiply(z as bigint))), // H'(z_j·B) = H'(b·r_j)
+          key(k, j, bBytes as Uint8Array), // H'(B)
           key(k, j, rBytes as Uint8Array), // H'(r_j)
           key(k, j, new Uint8Array(33)), // H'(identity)
         ];
@@ -767,7 +749,7 @@ describe('Devious Transfer (3): the sender keys depend on its secret b_j (dockne
     }
   });
 
-  it('the same sender randomness gives the same keys (so the difference above is b_j)', () => {
+  it('the same sender randomness gives the same keys (so the difference above is b)', () => {
     const { state, request } = batch.receiverStart(SID, Uint8Array.of(1, 0), seededRng('same'));
     const first = batch.senderRespond(SID, request, seededRng('same sender'), RECEIVER, 2);
     const second = batch.senderRespond(SID, request, seededRng('same sender'), RECEIVER, 2);

@@ -1292,19 +1292,23 @@ export function dkgMessageCases(options: { readonly refresh: boolean }): Case[] 
     messageCase('dkg3', replayMessage, fails('EchoMismatch')),
     messageCase('dkg3', notAnObject, fails('MalformedMessage', 'none')),
 
-    // dkg3.direct (finish, after every confirmation: the base-OT reply, both slots validated).
-    f('dkg3.direct', ['baseOt', 'b0', 5], badPointPrefix, fails('InvalidPoint')),
-    f('dkg3.direct', ['baseOt', 'b0', 5], identityPoint, fails('InvalidPoint')),
-    f('dkg3.direct', ['baseOt', 'b1', 100], identityPoint, fails('InvalidPoint')),
-    f('dkg3.direct', ['baseOt', 'b0', 5], truncate, fails('WrongLength')),
-    f('dkg3.direct', ['baseOt', 'b1', 0], extend, fails('WrongLength')),
-    f('dkg3.direct', ['baseOt', 'b1', 0], wrongType, fails('MalformedMessage')),
-    f('dkg3.direct', ['baseOt', 'b0'], dropEntry, fails('WrongLength')),
-    f('dkg3.direct', ['baseOt', 'b1'], appendEntry, fails('WrongLength')),
-    f('dkg3.direct', ['baseOt', 'b0'], deleteField, fails('MalformedMessage')),
+    // dkg3.direct (finish, after every confirmation: the base-OT reply, one point B for the batch).
+    f('dkg3.direct', ['baseOt', 'b'], badPointPrefix, fails('InvalidPoint')),
+    f('dkg3.direct', ['baseOt', 'b'], identityPoint, fails('InvalidPoint')),
+    f('dkg3.direct', ['baseOt', 'b'], truncate, fails('WrongLength')),
+    f('dkg3.direct', ['baseOt', 'b'], extend, fails('WrongLength')),
+    f('dkg3.direct', ['baseOt', 'b'], wrongType, fails('MalformedMessage')),
+    f('dkg3.direct', ['baseOt', 'b'], deleteField, fails('MalformedMessage')),
+    f(
+      'dkg3.direct',
+      ['baseOt', 'b1'],
+      replaceWith(new Uint8Array(33), 'an extra field'),
+      fails('MalformedMessage'),
+    ),
     f('dkg3.direct', ['baseOt'], deleteField, fails('MalformedMessage')),
     f('dkg3.direct', ['baseOt'], wrongType, fails('MalformedMessage')),
-    // Valid points in both slots: undetectable in the DKG, caught by the victim's first OTE check.
+    // A valid point that is not b·G: undetectable in the DKG, caught by the victim's first OTE check.
+    f('dkg3.direct', ['baseOt', 'b'], negatePoint, 'ok', { followUp: corruptedBaseOt.reply }),
     f('dkg3.direct', ['baseOt'], otherSession, 'ok', { followUp: corruptedBaseOt.reply }),
     f('dkg3.direct', ['to'], replaceWith(9, 'set to 9'), fails('MalformedMessage')),
     messageCase('dkg3.direct', dropMessage, fails('MissingMessage')),
