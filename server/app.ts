@@ -366,6 +366,15 @@ async function readBodyOnce(c: Context, limit: number): Promise<Uint8Array> {
   const declared = c.req.header('content-length');
   if (declared !== undefined && (!/^\d{1,12}$/.test(declared) || Number(declared) > limit))
     throw new CkmError('TooLarge', `the body exceeds ${limit} bytes`);
+  if (declared !== undefined) {
+    // The HTTP parser frames such a body by its length (Node refuses a request that also says
+    // chunked), so it cannot exceed `limit`: read it whole, which @hono/node-server does straight
+    // from the socket, without the web stream that `body` would build around it.
+    const bytes = new Uint8Array(await c.req.raw.arrayBuffer());
+    consumed.add(c.req.raw);
+    if (bytes.length > limit) throw new CkmError('TooLarge', `the body exceeds ${limit} bytes`);
+    return bytes;
+  }
   const stream = c.req.raw.body;
   if (!stream) {
     consumed.add(c.req.raw);
