@@ -184,6 +184,33 @@ describe('round states through bytes', () => {
     expect(Object.hasOwn(extra, 'nothing')).toBe(true);
   });
 
+  it('takes the caller’s SHA-256 for the checksum: the same bytes, and only SHA-256 opens them', () => {
+    const { state } = signRound1(
+      plain.get(1) as KeyShare,
+      request,
+      rngsFor([1], 'sha').get(1) as Rng,
+    );
+    const again = signRound1(
+      plain.get(1) as KeyShare,
+      request,
+      rngsFor([1], 'sha').get(1) as Rng,
+    ).state;
+    let calls = 0;
+    const counted = {
+      sha256: (data: Uint8Array) => {
+        calls++;
+        return sha256(data);
+      },
+    };
+    const bytes = encodeRoundState(state, counted);
+    expect(calls).toBe(1);
+    expect(bytes).toEqual(encodeRoundState(again));
+    expect(comparable(decodeRoundState(bytes, 'sign/round1', counted))).toEqual(comparable(state));
+    expect(calls).toBe(2);
+    const notSha256 = { sha256: (data: Uint8Array) => sha256(sha256(data)) };
+    expectTssError(() => decodeRoundState(bytes, 'sign/round1', notSha256), 'MalformedMessage');
+  });
+
   describe('refuses bad input with a typed error', () => {
     let bytes: Uint8Array;
     beforeAll(() => {
