@@ -50,6 +50,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { MAX_PARTIES } from '../tss/params';
 import { cryptoRng, type Rng } from '../tss/rng';
+import { setBounded } from './bounded-map';
 import { bytesEqual, isAllZero, lengthPrefixed, toHex, u32be } from './bytes';
 import { readBytes, readField, readInt, readObject, readString } from './codec';
 import { CkmError } from './errors';
@@ -118,12 +119,7 @@ function sharedSecret(secret: Uint8Array, peerAgreementKey: Uint8Array): Uint8Ar
   }
   if (isAllZero(shared))
     throw new CkmError('InvalidIdentity', 'peer agreement key gives an all-zero shared secret');
-  if (byPeer.size >= SHARED_SECRETS_PER_KEY) {
-    const oldest = byPeer.keys().next().value;
-    if (oldest !== undefined) byPeer.delete(oldest);
-  }
-  byPeer.set(peer, shared);
-  return shared;
+  return setBounded(byPeer, peer, shared, SHARED_SECRETS_PER_KEY);
 }
 
 /** k_{from→to} (see the module doc); `secret` is this party's X25519 secret. */

@@ -28,6 +28,7 @@ import type * as NodeCrypto from 'node:crypto';
 import { hchacha, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { setBounded } from './bounded-map';
 import { isAllZero, toHex } from './bytes';
 
 export type Primitives = {
@@ -166,12 +167,7 @@ function makeNodePrimitives(crypto: typeof NodeCrypto): Primitives {
   }
 
   function remember<V>(cache: Map<string, V>, hex: string, value: V): V {
-    if (cache.size >= PUBLIC_KEY_CACHE) {
-      const oldest = cache.keys().next().value;
-      if (oldest !== undefined) cache.delete(oldest);
-    }
-    cache.set(hex, value);
-    return value;
+    return setBounded(cache, hex, value, PUBLIC_KEY_CACHE);
   }
 
   function publicKeyObject(prefix: string, key: Uint8Array): KeyObject {

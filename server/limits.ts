@@ -5,6 +5,7 @@
  * dropped first when the table is full.
  * @module
  */
+import { setBounded } from '../ckm/bounded-map';
 
 export type RateDecision =
   | { readonly allowed: true }
@@ -27,13 +28,7 @@ export class RateLimiter {
     const now = this.#now();
     let window = this.#windows.get(key);
     if (!window || now - window.start >= WINDOW_MS) {
-      this.#windows.delete(key);
-      if (this.#windows.size >= MAX_KEYS) {
-        const oldest = this.#windows.keys().next().value;
-        if (oldest !== undefined) this.#windows.delete(oldest);
-      }
-      window = { start: now, count: 0 };
-      this.#windows.set(key, window);
+      window = setBounded(this.#windows, key, { start: now, count: 0 }, MAX_KEYS);
     }
     window.count++;
     if (window.count <= this.#limit) return { allowed: true };

@@ -49,6 +49,7 @@ import type {
   StepResult,
   WalletStatus,
 } from '../api';
+import { setBounded } from '../bounded-map';
 import { bytesEqual, toHex } from '../bytes';
 import type { SealedMessage } from '../channel';
 import { decodeWire, encodeWire } from '../codec';
@@ -408,26 +409,18 @@ export class CkmServerService {
     // The decoded round is what the next step uses; its ~100 KB encoding need not be kept too.
     const kept =
       state.round && state.tss?.length ? { ...entry, state: { ...state, tss: KEPT } } : entry;
-    this.#cached.delete(sessionId);
-    this.#cached.set(sessionId, kept);
-    if (this.#cached.size > MAX_CACHED_SESSIONS) {
-      const oldest = this.#cached.keys().next().value;
-      if (oldest !== undefined) this.#cached.delete(oldest);
-    }
+    setBounded(this.#cached, sessionId, kept, MAX_CACHED_SESSIONS);
   }
 
   /** `decodeKeyShare(bytes)`, decoded once per distinct bytes (see {@link MAX_DECODED_SHARES}). */
   #decodeShare(bytes: Uint8Array): KeyShare {
     const digest = toHex(primitives.sha256(bytes));
-    let share = this.#shares.get(digest);
-    if (share) this.#shares.delete(digest);
-    else share = decodeKeyShare(bytes);
-    this.#shares.set(digest, share);
-    if (this.#shares.size > MAX_DECODED_SHARES) {
-      const oldest = this.#shares.keys().next().value;
-      if (oldest !== undefined) this.#shares.delete(oldest);
-    }
-    return share;
+    return setBounded(
+      this.#shares,
+      digest,
+      this.#shares.get(digest) ?? decodeKeyShare(bytes),
+      MAX_DECODED_SHARES,
+    );
   }
 
   #take(sessionId: string): CachedSession | undefined {
@@ -820,12 +813,7 @@ function decodeConfig(bytes: Uint8Array): WalletConfig {
   const cached = configCache.get(key);
   if (cached) return cached;
   const config = parseWalletConfig(decodeWire(bytes, 'ckm.wallet.config', 65_536));
-  if (configCache.size >= CONFIG_CACHE_SIZE) {
-    const oldest = configCache.keys().next().value;
-    if (oldest !== undefined) configCache.delete(oldest);
-  }
-  configCache.set(key, config);
-  return config;
+  return setBounded(configCache, key, config, CONFIG_CACHE_SIZE);
 }
 
 /** This server's index in `config`, found by its identity keys. */
