@@ -25,6 +25,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fetchTransport } from '../ckm/client/transport';
 import { type CkmWallet, createWallet } from '../ckm/client/wallet';
+import { transfer } from '../tests/integration/support/checks';
 import { type ServerProcess, serverProcess } from '../tests/integration/support/server-process';
 import { runDkg, runSign } from '../tests/tss/support/simulate';
 import { cryptoRng, type KeyShare, type Rng } from '../tss/index';
@@ -292,24 +293,6 @@ class WalletPool {
   #room(uses: number[], now: number): number {
     return SESSIONS_PER_WALLET - uses.filter((at) => now - at < SESSION_WINDOW_MS).length;
   }
-}
-
-/** An EIP-1559 transfer; the nonce makes every digest new. */
-function transfer(nonce: number) {
-  return {
-    kind: 'transaction' as const,
-    chainId: 31337,
-    transaction: {
-      type: 'eip1559' as const,
-      chainId: 31337,
-      nonce: `0x${nonce.toString(16)}` as const,
-      gas: '0x5208' as const,
-      maxFeePerGas: '0x3b9aca00' as const,
-      maxPriorityFeePerGas: '0x3b9aca00' as const,
-      to: '0x70997970C51812Dc3A010c7D01B50E20D17Dc79C' as const,
-      value: '0x1' as const,
-    },
-  };
 }
 
 /**

@@ -17,21 +17,7 @@ import { CkmServerService } from '../../ckm/server/service';
 import { createApp } from '../../server/app';
 import { DEFAULT_LIMITS } from '../../server/start';
 import { openStorage, type Storage } from '../../server/storage';
-
-const transfer = (nonce: number) => ({
-  kind: 'transaction' as const,
-  chainId: 31337,
-  transaction: {
-    type: 'eip1559' as const,
-    chainId: 31337,
-    nonce: `0x${nonce.toString(16)}` as const,
-    gas: '0x5208' as const,
-    maxFeePerGas: '0x3b9aca00' as const,
-    maxPriorityFeePerGas: '0x3b9aca00' as const,
-    to: '0x70997970C51812Dc3A010c7D01B50E20D17Dc79C' as const,
-    value: '0x1' as const,
-  },
-});
+import { transfer } from '../integration/support/checks';
 
 /** One session read: which instance, which step, and whether the state came with it. */
 type Read = { readonly instance: number; readonly withState: boolean };
