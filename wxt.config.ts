@@ -13,7 +13,11 @@ export default defineConfig({
     name: 'CKM Wallet',
     description:
       'An Ethereum wallet whose key never exists whole: every signature is a threshold signature with independent CKM servers.',
-    permissions: ['storage'],
+    // alarms: the auto-lock deadline survives a service-worker restart; scripting: the
+    // "appear as MetaMask" flag is registered as a MAIN-world script before the provider's.
+    permissions: ['storage', 'alarms', 'scripting'],
+    // The CKM servers and chain RPCs the user chooses (any URL) are fetched from the worker.
+    host_permissions: ['http://*/*', 'https://*/*'],
     icons: { 16: 'icon-16.png', 32: 'icon-32.png', 48: 'icon-48.png', 128: 'icon-128.png' },
     action: { default_title: 'CKM Wallet' },
   },

@@ -1,15 +1,44 @@
 /**
- * The shape of the RPC method table: each method carries its handler next to its policy, so the
- * router is one short pipeline (see STYLE.md §4).
+ * The shape of the RPC method table and of the services a handler may use. Each method carries
+ * its handler next to its policy, so the router is one short pipeline (see STYLE.md §4).
  * @module
  */
+import type { AccountsService } from '../services/accounts';
+import type { ActivityService } from '../services/activity';
+import type { ApprovalsService } from '../services/approvals';
+import type { AssetsService } from '../services/assets';
+import type { KeyringService } from '../services/keyring';
 import type { NetworksService } from '../services/networks';
+import type { PermissionsService } from '../services/permissions';
+import type { ProviderEventsService } from '../services/provider-events';
+import type { SettingsService } from '../services/settings';
+import type { SignerService } from '../services/signer';
+import type { SubscriptionsService } from '../services/subscriptions';
 
 /** What the router knows about the caller; `origin` always comes from the browser. */
-export type RequestContext = { readonly origin: string };
+export type RequestContext = {
+  readonly origin: string;
+  /** The port the request came on (for `eth_subscribe` notifications); absent in unit tests. */
+  readonly portId?: string;
+};
 
-/** The services a handler may use. */
-export type Services = { readonly networks: NetworksService };
+/**
+ * The services a handler may use. Each has one responsibility (Rabby's background split); the
+ * popup reaches them only through `ui-api.ts`.
+ */
+export type Services = {
+  readonly settings: SettingsService;
+  readonly networks: NetworksService;
+  readonly keyring: KeyringService;
+  readonly accounts: AccountsService;
+  readonly permissions: PermissionsService;
+  readonly approvals: ApprovalsService;
+  readonly events: ProviderEventsService;
+  readonly signer: SignerService;
+  readonly activity: ActivityService;
+  readonly assets: AssetsService;
+  readonly subscriptions: SubscriptionsService;
+};
 
 export type RpcRequest = { readonly method: string; readonly params?: unknown };
 
@@ -20,8 +49,12 @@ export type MethodHandler = (
 ) => unknown | Promise<unknown>;
 
 export type MethodSpec = {
-  /** `public`: answered for any origin, connected or not, locked or not. */
-  readonly policy: 'public';
+  /**
+   * `public`: answered for any origin, connected or not, locked or not.
+   * `connected`: the origin must hold the `eth_accounts` permission (else 4100 before the
+   * handler runs); a handler that needs the key asks the user to unlock first.
+   */
+  readonly policy: 'public' | 'connected';
   readonly handle: MethodHandler;
 };
 
