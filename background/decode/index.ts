@@ -1,0 +1,36 @@
+/**
+ * The approval prompts' decoders: pure functions from a request to what the user is shown.
+ * @module
+ */
+export {
+  type DescribeMessageOptions,
+  type DescribeMessageReturnType,
+  describeMessage,
+  parseSiweMessage,
+  type SiweMessage,
+  SiweParseError,
+} from './message';
+export {
+  type DescribeTransactionParameters,
+  type DescribeTransactionReturnType,
+  describeTransaction,
+  formatTokenAmount,
+  type TokenHint,
+  UNLIMITED_THRESHOLD,
+} from './transaction';
+export {
+  type DescribeTypedDataOptions,
+  type DescribeTypedDataReturnType,
+  describeTypedData,
+  InvalidTypedDataError,
+  type InvalidTypedDataErrorType,
+  type TypedDataVersion,
+} from './typedData';
+export type {
+  MessageInsight,
+  TransactionInsight,
+  TreeNode,
+  TypedDataInsight,
+  Warning,
+  WarningKind,
+} from './types';

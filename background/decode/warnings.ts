@@ -1,0 +1,129 @@
+/**
+ * Every warning the decoders raise, one constructor each, so that the kind, the severity and the
+ * plain-language reason are written once (see `WarningKind` in `types.ts`).
+ * @module
+ */
+import type { Warning, WarningKind } from './types';
+
+function warning(kind: WarningKind, severity: Warning['severity'], message: string): Warning {
+  return Object.freeze({ kind, severity, message });
+}
+
+/** ERC-20 `approve` / `increaseAllowance` of max uint256 or ≥ 2^255. */
+export function unlimitedApproval(spender: string, token: string): Warning {
+  return warning(
+    'unlimited-approval',
+    'danger',
+    `This gives ${spender} permission to spend all of your ${token} tokens, now and in the future, without asking you again. Approve only a spender you trust, or set a limit.`,
+  );
+}
+
+/** `setApprovalForAll(operator, true)` on an ERC-721 or ERC-1155 contract. */
+export function approvalForAll(operator: string, collection: string): Warning {
+  return warning(
+    'approval-for-all',
+    'danger',
+    `This lets ${operator} move every NFT of this collection (${collection}) you own, now and in the future, without asking you again. Scammers use this to empty wallets.`,
+  );
+}
+
+/** A token transfer whose recipient is the token contract itself. */
+export function transferToTokenContract(token: string): Warning {
+  return warning(
+    'transfer-to-token-contract',
+    'danger',
+    `The recipient is the token contract itself (${token}). Tokens sent to their own contract are almost always lost for good.`,
+  );
+}
+
+/** The data starts with a known selector, but its arguments do not decode. */
+export function undecodableCalldata(signature: string): Warning {
+  return warning(
+    'undecodable-calldata',
+    'caution',
+    `The data starts like a call to ${signature}, but its arguments do not decode. Check the raw data before you approve.`,
+  );
+}
+
+/** An EIP-2612 (or DAI-style) `Permit` signature. */
+export function permit(text: {
+  origin: string;
+  spender: string;
+  amount: string;
+  token: string;
+  deadline: string;
+}): Warning {
+  return warning(
+    'permit',
+    'danger',
+    `${text.origin} asks for a token permit: with this signature ${text.spender} can spend ${text.amount} of ${text.token} from your account until ${text.deadline}, without a transaction from you. Sign only if you trust ${text.spender}.`,
+  );
+}
+
+/** A Uniswap Permit2 signature. */
+export function permit2(text: {
+  origin: string;
+  spender: string;
+  grants: readonly string[];
+  deadline: string;
+}): Warning {
+  return warning(
+    'permit2',
+    'danger',
+    `${text.origin} asks for a Permit2 signature: it lets ${text.spender} spend ${text.grants.join('; ')} from your account (signature valid until ${text.deadline}), without a transaction from you. Sign only if you trust ${text.spender}.`,
+  );
+}
+
+/** The typed data names a chain other than the one the wallet is on. */
+export function typedDataChainMismatch(domainChainId: number, chainId: number): Warning {
+  return warning(
+    'typed-data-chain-mismatch',
+    'danger',
+    `The data is for chain ${domainChainId}, but the wallet is on chain ${chainId}.`,
+  );
+}
+
+/** The SIWE domain (host, port or scheme) is not the requesting origin's. */
+export function siweDomainMismatch(domain: string, origin: string): Warning {
+  return warning(
+    'siwe-domain-mismatch',
+    'danger',
+    `This sign-in is for ${domain}, but the request comes from ${origin}. A site that asks you to sign in to another site may be trying to steal your login.`,
+  );
+}
+
+/** The SIWE URI's origin is not the requesting origin. */
+export function siweUriMismatch(uri: string, origin: string): Warning {
+  return warning(
+    'siwe-uri-mismatch',
+    'danger',
+    `This sign-in names the address ${uri}, which is not on ${origin}, the site asking. It may be trying to sign you in somewhere else.`,
+  );
+}
+
+/** The SIWE address is not the account that would sign. */
+export function siweAddressMismatch(address: string, account: string): Warning {
+  return warning(
+    'siwe-address-mismatch',
+    'danger',
+    `This sign-in is for the account ${address}, but you would sign with ${account}.`,
+  );
+}
+
+/** The SIWE chain id is not the wallet's chain. */
+export function siweChainMismatch(siweChainId: string, chainId: number): Warning {
+  return warning(
+    'siwe-chain-mismatch',
+    'caution',
+    `This sign-in is for chain ${siweChainId}, but the wallet is on chain ${chainId}.`,
+  );
+}
+
+/** The text says it is a SIWE message, but it does not conform to EIP-4361. */
+export function siweMalformed(reason: string): Warning {
+  return warning(
+    'siwe-malformed',
+    'danger',
+    `This looks like a Sign-In with Ethereum message, but it is not well formed (${reason}). The site cannot check it as a sign-in, and it may be trying to trick you.`,
+  );
+}
