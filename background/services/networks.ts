@@ -554,7 +554,7 @@ export function createNetworksService(
       checkOrigin(origin);
       await mutate((s) => [withOrigin(s, origin, undefined), undefined]);
     },
-    add(input) {
+    async add(input) {
       const network = checkNetworkInput(input);
       return mutate((s, map) => {
         const existing = map.get(network.chainId);
@@ -563,7 +563,7 @@ export function createNetworksService(
         return [{ ...s, custom: [...s.custom, network] }, network];
       });
     },
-    update(chainId, patch) {
+    async update(chainId, patch) {
       assertChainId(chainId);
       if (typeof patch !== 'object' || patch === null)
         throw new InvalidNetworkFieldError('patch', 'an object', describe(patch));
