@@ -7,7 +7,11 @@ import type { MessageInsight, TransactionInsight, TypedDataInsight } from './dec
 
 type Hex = `0x${string}`;
 
-export type ChainView = { readonly chainId: number; readonly name: string; readonly symbol: string };
+export type ChainView = {
+  readonly chainId: number;
+  readonly name: string;
+  readonly symbol: string;
+};
 
 /** The transaction as the prompt shows it; quantities are hex strings. */
 export type TransactionView = {

@@ -1,16 +1,103 @@
 /**
- * The wallet core in the MV3 service worker: builds the services and starts listening to pages
- * (through the relay's ports) and to the popup.
+ * The wallet core in the MV3 service worker: builds the services, wires their events (which
+ * origins see which accounts, the popup's refreshes) and starts listening to pages (through the
+ * relay's ports) and to the popup. Listeners are registered synchronously at start, as MV3
+ * requires; each waits for the stored state to load before it answers.
  * @module
  */
 import { listenForProviders } from './provider-connections';
+import { visibleAccounts } from './rpc/methods/access';
 import type { Services } from './rpc/types';
+import { createAccountsService } from './services/accounts';
+import { createActivityService } from './services/activity';
+import { createApprovalsService } from './services/approvals';
+import { createAssetsService } from './services/assets';
+import { createKeyringService } from './services/keyring';
 import { createNetworksService } from './services/networks';
-import { listenForUi } from './ui-handlers';
+import { createPermissionsService } from './services/permissions';
+import { createProviderEventsService } from './services/provider-events';
+import { createSettingsService } from './services/settings';
+import { createSignerService } from './services/signer';
+import { createSubscriptionsService } from './services/subscriptions';
+import { createTransactionsService } from './services/transactions';
+import { indexedDbVaultStore } from './services/vault-store';
+import { broadcastUiEvent, listenForUi } from './ui-handlers';
+
+export function createServices(): Services {
+  const settings = createSettingsService();
+  const events = createProviderEventsService();
+  const networks = createNetworksService(events);
+  const keyring = createKeyringService({ store: indexedDbVaultStore(), settings });
+  const accounts = createAccountsService(keyring);
+  const permissions = createPermissionsService();
+  const approvals = createApprovalsService();
+  const signer = createSignerService(keyring, accounts);
+  const activity = createActivityService(networks);
+  const assets = createAssetsService(networks);
+  const transactions = createTransactionsService({ networks, signer, activity });
+  const subscriptions = createSubscriptionsService(networks, events);
+  return {
+    settings,
+    networks,
+    keyring,
+    accounts,
+    permissions,
+    approvals,
+    events,
+    signer,
+    transactions,
+    activity,
+    assets,
+    subscriptions,
+  };
+}
+
+/** Everything stored has been read. */
+export function servicesReady(services: Services): Promise<void> {
+  return Promise.all([
+    services.settings.ready,
+    services.networks.ready,
+    services.keyring.ready,
+    services.accounts.ready,
+    services.permissions.ready,
+    services.activity.ready,
+    services.assets.ready,
+  ]).then(() => {});
+}
+
+/** `accountsChanged` to each open origin whose visible accounts may have changed. */
+function wireAccountEvents(services: Services): void {
+  const last = new Map<string, string>();
+  const notify = (origins: readonly string[]) => {
+    for (const origin of origins) {
+      const accounts = visibleAccounts(origin, services);
+      const key = accounts.join(',');
+      if (last.get(origin) === key) continue;
+      last.set(origin, key);
+      services.events.emitToOrigin(origin, 'accountsChanged', accounts);
+    }
+  };
+  const all = () => notify(services.events.origins());
+  services.keyring.on((event) => {
+    if (event === 'locked' || event === 'unlocked') all();
+    broadcastUiEvent({ type: 'stateChanged' });
+  });
+  services.permissions.onChange((origin) => notify([origin]));
+  services.accounts.onSelectedChange(all);
+  services.approvals.onChange(() => broadcastUiEvent({ type: 'approvalsChanged' }));
+  services.activity.onChange(() => broadcastUiEvent({ type: 'stateChanged' }));
+  services.networks.onChange(() => broadcastUiEvent({ type: 'stateChanged' }));
+  // A port's first `accountsChanged` is only sent on a change: remember what it saw at connect.
+  services.events.onPortOpened((origin) => {
+    if (!last.has(origin)) last.set(origin, visibleAccounts(origin, services).join(','));
+  });
+}
 
 export function startBackground(): Services {
-  const services: Services = { networks: createNetworksService() };
-  listenForProviders(services);
-  listenForUi(services);
+  const services = createServices();
+  const ready = servicesReady(services);
+  listenForProviders(services, ready);
+  listenForUi(services, ready);
+  wireAccountEvents(services);
   return services;
 }

@@ -34,7 +34,10 @@ function isPortRequest(message: unknown): message is PortRequest {
   );
 }
 
-export function listenForProviders(services: Services): void {
+export function listenForProviders(
+  services: Services,
+  ready: Promise<void> = Promise.resolve(),
+): void {
   browser.runtime.onConnect.addListener((port: Runtime.Port) => {
     if (port.name !== PROVIDER_PORT_NAME) return;
     const origin = senderOrigin(port.sender);
@@ -46,10 +49,13 @@ export function listenForProviders(services: Services): void {
     port.onDisconnect.addListener(() => {
       open = false;
     });
+    const portId = ready.then(() => services.events.register(port, origin));
     port.onMessage.addListener(async (message: unknown) => {
+      // The relay's heartbeat (`ping`) only keeps the worker awake: nothing to answer.
       if (!isPortRequest(message)) return;
       const { id, method, params } = message;
-      const outcome = await routeRequest({ method, params }, { origin }, services);
+      const context = { origin, portId: await portId };
+      const outcome = await routeRequest({ method, params }, context, services);
       if (!open) return;
       const reply: PortMessage = outcome.ok
         ? { type: 'rpc-result', id, result: outcome.result }

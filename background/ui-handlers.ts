@@ -1,26 +1,258 @@
 /**
  * Answers the popup's messages (see `ui-api.ts`). Only our own extension pages may call it:
- * messages from content scripts (whose sender URL is the web page's) are ignored.
+ * messages from content scripts (whose sender URL is the web page's) are ignored. Every answer is
+ * a `UiOutcome`: failures carry a stable code and a sentence, never a stack.
  * @module
  */
+import { JsonRpcError } from '@metamask/rpc-errors';
+import { formatEther, type Hex } from 'viem';
 import browser, { type Runtime } from 'webextension-polyfill';
+import { ServerConnection } from '../ckm/client/connection';
+import { fetchTransport } from '../ckm/client/transport';
+import type { Progress } from '../ckm/client/wallet';
+import { isCkmError } from '../ckm/errors';
+import { identityId, type PartyIdentity } from '../ckm/identity';
+import type { ApprovalResults } from './approvals-api';
+import { isWalletError, WalletError } from './errors';
 import type { Services } from './rpc/types';
-import { toHexChainId } from './services/networks';
-import { UI_MESSAGE_TAG, type UiEnvelope, type UiReplies, type UiRequest } from './ui-api';
+import type { Network } from './services/networks';
+import { networksUiHandlers } from './ui/networks';
+import {
+  type CreateProgress,
+  type NetworkView,
+  UI_EVENT_TAG,
+  UI_MESSAGE_TAG,
+  type UiEnvelope,
+  type UiErrorBody,
+  type UiEvent,
+  type UiEventEnvelope,
+  type UiOutcome,
+  type UiReplies,
+  type UiRequest,
+} from './ui-api';
 
-export function handleUiRequest(
+type Handlers = {
+  [K in UiRequest['type']]: (
+    request: Extract<UiRequest, { type: K }>,
+    services: Services,
+  ) => Promise<UiReplies[K]> | UiReplies[K];
+};
+
+/** The servers `npm start` runs; a build may name others in `WXT_CKM_SERVERS` (comma-separated). */
+export const DEFAULT_SERVERS: readonly string[] = (
+  (import.meta.env?.WXT_CKM_SERVERS as string | undefined) ??
+  'http://127.0.0.1:7101,http://127.0.0.1:7102'
+)
+  .split(',')
+  .map((url) => url.trim())
+  .filter(Boolean);
+
+export function networkView(network: Network): NetworkView {
+  return {
+    chainId: network.chainId,
+    name: network.name,
+    symbol: network.nativeCurrency.symbol,
+    rpcUrl: network.rpcUrl,
+    ...(network.blockExplorerUrl ? { blockExplorerUrl: network.blockExplorerUrl } : {}),
+    builtIn: network.builtIn === true,
+  };
+}
+
+/** Sends an event to every open popup; nobody listening is fine. */
+export function broadcastUiEvent(event: UiEvent): void {
+  const envelope: UiEventEnvelope = { tag: UI_EVENT_TAG, event };
+  browser.runtime.sendMessage(envelope).catch(() => {});
+}
+
+let creating: CreateProgress | undefined;
+const probed = new Map<string, PartyIdentity>();
+
+function serverUrl(url: unknown): string {
+  if (typeof url !== 'string' || url.length > 2048)
+    throw new WalletError('InvalidInput', 'Enter a server URL.');
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    throw new WalletError('InvalidInput', `"${url}" is not a URL.`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new WalletError(
+      'InvalidInput',
+      'A CKM server URL starts with https:// (or http:// on this computer).',
+    );
+  return parsed.origin + parsed.pathname.replace(/\/+$/, '');
+}
+
+async function probe(url: string) {
+  const document = await new ServerConnection(
+    url,
+    fetchTransport({ timeoutMs: 10_000 }),
+  ).identity();
+  probed.set(url, document.document.identity);
+  return { url, name: document.document.name, identity: identityId(document.document.identity) };
+}
+
+function requireAccount(services: Services) {
+  const account = services.accounts.selected();
+  if (!account) throw new WalletError('NotInitialized', 'There is no account yet.');
+  return account;
+}
+
+export const handlers: Handlers = {
+  async getState(_request, services) {
+    const state = services.keyring.publicState();
+    const network = services.networks.selected();
+    const selected = services.accounts.selected();
+    return {
+      status: services.keyring.status(),
+      version: browser.runtime.getManifest().version,
+      accounts: services.accounts.list(),
+      ...(selected ? { selectedAccount: selected.index } : {}),
+      network: networkView(network),
+      servers: (state?.config.parties ?? [])
+        .filter((p) => p.role === 'server')
+        .map((p) => ({
+          party: p.index,
+          name: p.name,
+          url: state?.urls.get(p.index) ?? '',
+          identity: identityId(p.identity),
+        })),
+      defaultServers: DEFAULT_SERVERS,
+      pendingApprovals: services.approvals.list().length,
+      settings: services.settings.get(),
+      ...(creating ? { creating } : {}),
+    };
+  },
+  probeServer: ({ url }) => probe(serverUrl(url)),
+  async createWallet({ servers, password }, services) {
+    if (!Array.isArray(servers) || servers.length < 1 || servers.length > 15)
+      throw new WalletError('InvalidInput', 'Choose 1 to 15 CKM servers.');
+    const urls = servers.map((s) => serverUrl(s?.url));
+    if (new Set(urls).size !== urls.length)
+      throw new WalletError('InvalidInput', 'A server is listed twice.');
+    const choices = await Promise.all(
+      servers.map(async (server, k) => {
+        const url = urls[k] as string;
+        if (!probed.has(url)) await probe(url);
+        const pinned = probed.get(url) as PartyIdentity;
+        if (identityId(pinned) !== server.identity)
+          throw new WalletError(
+            'IdentityChanged',
+            `The server at ${url} now presents another identity than the one shown. Check it again before trusting it.`,
+          );
+        return { url, pinned };
+      }),
+    );
+    const report = (progress: Progress | CreateProgress) => {
+      if (progress.stage === 'refresh' || progress.stage === 'reshare') return;
+      creating = progress as CreateProgress;
+      broadcastUiEvent({ type: 'createProgress', progress: creating });
+    };
+    try {
+      report({ stage: 'identity' });
+      await services.keyring.create({ servers: choices, password, onProgress: report });
+      const account = await services.accounts.initialize();
+      report({ stage: 'done' });
+      return { address: account.address };
+    } finally {
+      creating = undefined;
+      broadcastUiEvent({ type: 'stateChanged' });
+    }
+  },
+  async unlock({ password }, services) {
+    await services.keyring.unlock(password);
+    services.approvals.resolveAll('unlock');
+    return {};
+  },
+  async lock(_request, services) {
+    await services.keyring.lock();
+    return {};
+  },
+  addAccount: ({ name }, services) => services.accounts.add(name),
+  renameAccount: ({ index, name }, services) => services.accounts.rename(index, name),
+  async selectAccount({ index }, services) {
+    await services.accounts.select(index);
+    return {};
+  },
+  async getHome(_request, services) {
+    const account = requireAccount(services);
+    const network = services.networks.selected();
+    const [balance, tokens] = await Promise.all([
+      services.networks
+        .request(network.chainId, 'eth_getBalance', [account.address, 'latest'])
+        .then((wei) => formatEther(BigInt(wei as Hex)))
+        .catch(() => undefined),
+      services.assets.balances(network.chainId, account.address).catch(() => []),
+    ]);
+    return {
+      account,
+      network: networkView(network),
+      ...(balance !== undefined ? { balance } : {}),
+      tokens,
+      activity: services.activity.list(account.address),
+    };
+  },
+  listApprovals: (_request, services) => services.approvals.list(),
+  resolveApproval: ({ id, result }, services) =>
+    services.approvals.resolve(id, (result ?? {}) as ApprovalResults[keyof ApprovalResults]),
+  rejectApproval({ id }, services) {
+    services.approvals.reject(id);
+    return {};
+  },
+  getActivity: (_request, services) => services.activity.list(requireAccount(services).address),
+  speedUp: ({ id }, services) => services.transactions.speedUp(id, ownerOf(id, services)),
+  cancelTransaction: ({ id }, services) => services.transactions.cancel(id, ownerOf(id, services)),
+  listConnections: (_request, services) =>
+    services.permissions.list().map((grant) => ({
+      origin: grant.origin,
+      accounts: grant.accounts,
+      chainId: services.networks.chainOf(grant.origin).chainId,
+      connectedAt: grant.connectedAt,
+    })),
+  async disconnectOrigin({ origin }, services) {
+    await services.permissions.revoke(origin);
+    return {};
+  },
+  ...networksUiHandlers,
+  async removeAsset({ chainId, address, tokenId }, services) {
+    await services.assets.remove(chainId, requireAccount(services).address, address, tokenId);
+    return {};
+  },
+  updateSettings: ({ patch }, services) => services.settings.update(patch),
+};
+
+function ownerOf(id: string, services: Services) {
+  const record = services.activity.get(id);
+  const account = record && services.accounts.byAddress(record.from);
+  if (!account) throw new WalletError('NotFound', 'That transaction is not one of this wallet’s.');
+  return account;
+}
+
+/** A failure as the popup shows it. */
+export function toUiError(error: unknown): UiErrorBody {
+  if (isWalletError(error)) return { code: error.code, message: error.message };
+  if (isCkmError(error)) return { code: error.code, message: error.shortMessage };
+  if (error instanceof JsonRpcError) return { code: `Rpc${error.code}`, message: error.message };
+  if (error instanceof Error && error.name === 'InvalidSettingError')
+    return { code: 'InvalidInput', message: error.message };
+  console.error('CKM Wallet: internal error while answering the popup', error);
+  return { code: 'Internal', message: 'Something went wrong inside CKM Wallet. Please retry.' };
+}
+
+export async function handleUiRequest(
   request: UiRequest,
   services: Services,
-): UiReplies[UiRequest['type']] {
-  switch (request.type) {
-    case 'getStatus': {
-      const network = services.networks.current();
-      return {
-        chainId: toHexChainId(network.chainId),
-        networkName: network.name,
-        version: browser.runtime.getManifest().version,
-      };
-    }
+): Promise<UiOutcome<unknown>> {
+  try {
+    const handler = Object.hasOwn(handlers, request.type)
+      ? (handlers[request.type] as (r: UiRequest, s: Services) => unknown)
+      : undefined;
+    if (!handler) throw new WalletError('NotFound', `Unknown request "${request.type}".`);
+    services.keyring.touch();
+    return { ok: true, value: await handler(request, services) };
+  } catch (error) {
+    return { ok: false, error: toUiError(error) };
   }
 }
 
@@ -44,10 +276,10 @@ function isUiEnvelope(message: unknown): message is UiEnvelope {
   );
 }
 
-export function listenForUi(services: Services): void {
+export function listenForUi(services: Services, ready: Promise<void>): void {
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     if (!isExtensionPage(sender)) return undefined;
     if (!isUiEnvelope(message)) return undefined;
-    return Promise.resolve(handleUiRequest(message.request, services));
+    return ready.then(() => handleUiRequest(message.request, services));
   });
 }

@@ -23,7 +23,7 @@
 import { randomBytes } from '@noble/ciphers/utils.js';
 import { MAJOR } from './dcbor';
 import { decodeEnvelope } from './decode';
-import { encryptSubject, SYMMETRIC_KEY_LENGTH } from './encrypt';
+import { decryptSubject, encryptSubject, SYMMETRIC_KEY_LENGTH } from './encrypt';
 import { Envelope } from './envelope';
 import {
   EnvelopeError,
@@ -67,10 +67,13 @@ function assertPassword(value: unknown, name: string): asserts value is string {
   if (value.length === 0) throw new RangeError(`"${name}" must not be empty`);
 }
 
-/** The content envelope: the share with what it is and the format version. */
-function content(share: Uint8Array): Envelope {
+/** The `'isA'` of a sealed vault key (see `sealVaultKey`). */
+export const VAULT_KEY_TYPE = 'ckm-vault-key';
+
+/** The content envelope: the bytes with what they are and the format version. */
+function content(share: Uint8Array, type: string = KEY_SHARE_TYPE): Envelope {
   return Envelope.from(share)
-    .addAssertion(Envelope.knownValue(IS_A), KEY_SHARE_TYPE)
+    .addAssertion(Envelope.knownValue(IS_A), type)
     .addAssertion(FORMAT_VERSION_PREDICATE, VAULT_FORMAT_VERSION);
 }
 
@@ -111,7 +114,7 @@ function decodeStored(bytes: Uint8Array, what: string): Envelope {
 }
 
 /** The share bytes of an opened content envelope, after checking what it is. */
-function shareOfContent(opened: Envelope): Uint8Array {
+function shareOfContent(opened: Envelope, expectedType: string = KEY_SHARE_TYPE): Uint8Array {
   let type: unknown;
   let version: unknown;
   for (const a of opened.assertions()) {
@@ -122,7 +125,7 @@ function shareOfContent(opened: Envelope): Uint8Array {
       version = o?.type === MAJOR.unsigned ? Number(o.value) : undefined;
     }
   }
-  if (type !== KEY_SHARE_TYPE) throw new VaultCorruptError(`not a "${KEY_SHARE_TYPE}"`);
+  if (type !== expectedType) throw new VaultCorruptError(`not a "${expectedType}"`);
   if (version !== VAULT_FORMAT_VERSION) {
     throw new VaultCorruptError(`unsupported format version ${String(version)}`);
   }
@@ -261,4 +264,90 @@ export function joinBackup(shares: readonly Uint8Array[]): Uint8Array {
     if (e instanceof EnvelopeError) throw new VaultCorruptError(e.shortMessage, e);
     throw e;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The extension's vault: a password-sealed vault key, and the device state under that key
+
+/**
+ * Seal a random 32-byte vault key under the password (same permit as `sealShare`, typed
+ * `"ckm-vault-key"`). The extension keeps its device state under this key (`sealWithVaultKey`),
+ * so the state can be re-sealed after every change while unlocked without keeping the password,
+ * and a password change re-seals only this small envelope.
+ */
+export function sealVaultKey(
+  vaultKey: Uint8Array,
+  password: string,
+  opts: SealOptions = {},
+): Uint8Array {
+  assertVaultKey(vaultKey);
+  assertPassword(password, 'password');
+  const contentKey = randomBytes(SYMMETRIC_KEY_LENGTH);
+  try {
+    const sealed = addSecret(
+      encryptSubject(content(vaultKey, VAULT_KEY_TYPE).wrap(), contentKey),
+      opts.kdf ?? 'argon2id',
+      password,
+      contentKey,
+    );
+    return sealed.toBytes();
+  } finally {
+    contentKey.fill(0);
+  }
+}
+
+/**
+ * The vault key sealed by `sealVaultKey`.
+ * @throws {VaultPasswordError} the password is wrong
+ * @throws {VaultCorruptError} the bytes are damaged, or not a sealed vault key
+ */
+export function openVaultKey(envelopeBytes: Uint8Array, password: string): Uint8Array {
+  assertBytes(envelopeBytes, 'envelopeBytes');
+  assertPassword(password, 'password');
+  const sealed = decodeStored(envelopeBytes, 'sealed vault key');
+  let opened: Envelope;
+  try {
+    opened = unlock(sealed, password);
+  } catch (e) {
+    if (e instanceof WrongPasswordError) throw new VaultPasswordError(e);
+    if (e instanceof EnvelopeError) throw new VaultCorruptError(e.shortMessage, e);
+    throw e;
+  }
+  const key = shareOfContent(opened, VAULT_KEY_TYPE);
+  if (key.length !== SYMMETRIC_KEY_LENGTH)
+    throw new VaultCorruptError('the vault key is not 32 bytes');
+  return key;
+}
+
+/** Seal share (or device-state) bytes under a vault key: `ENCRYPTED` of the same content as `sealShare`. */
+export function sealWithVaultKey(shareBytes: Uint8Array, vaultKey: Uint8Array): Uint8Array {
+  assertBytes(shareBytes, 'shareBytes');
+  assertVaultKey(vaultKey);
+  if (shareBytes.length === 0 || shareBytes.length > MAX_SHARE_BYTES) {
+    throw new RangeError(`"shareBytes" must be 1…${MAX_SHARE_BYTES} bytes`);
+  }
+  return encryptSubject(content(shareBytes).wrap(), vaultKey).toBytes();
+}
+
+/**
+ * The bytes sealed by `sealWithVaultKey`.
+ * @throws {VaultCorruptError} damaged bytes, or another vault key (authentication fails)
+ */
+export function openWithVaultKey(envelopeBytes: Uint8Array, vaultKey: Uint8Array): Uint8Array {
+  assertBytes(envelopeBytes, 'envelopeBytes');
+  assertVaultKey(vaultKey);
+  const sealed = decodeStored(envelopeBytes, 'sealed state');
+  let opened: Envelope;
+  try {
+    opened = decryptSubject(sealed, vaultKey).unwrap();
+  } catch (e) {
+    if (e instanceof EnvelopeError) throw new VaultCorruptError(e.shortMessage, e);
+    throw e;
+  }
+  return shareOfContent(opened);
+}
+
+function assertVaultKey(key: unknown): asserts key is Uint8Array {
+  assertBytes(key, 'vaultKey');
+  if (key.length !== SYMMETRIC_KEY_LENGTH) throw new RangeError('"vaultKey" must be 32 bytes');
 }

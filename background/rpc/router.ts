@@ -1,14 +1,25 @@
 /**
- * The JSON-RPC router: looks the method up in the table and runs its handler. Errors leave as
+ * The JSON-RPC router: looks the method up in the table, applies its policy, runs its handler;
+ * a method the wallet does not handle itself goes to the origin's chain RPC. Errors leave as
  * EIP-1193 / EIP-1474 errors (`@metamask/rpc-errors`); the mapping to codes happens here only.
  * @module
  */
 import { JsonRpcError, providerErrors, rpcErrors } from '@metamask/rpc-errors';
 import type { WireRpcError } from '../../content/page-channel';
+import { isWalletError, type WalletError } from '../errors';
+import { accountMethods } from './methods/accounts';
 import { chainMethods } from './methods/chain';
-import type { MethodTable, RequestContext, RpcRequest, Services } from './types';
+import { forwardToChain } from './methods/forward';
+import { signMethods } from './methods/sign';
+import { transactionMethods } from './methods/transaction';
+import type { MethodHandler, MethodTable, RequestContext, RpcRequest, Services } from './types';
 
-export const METHODS: MethodTable = { ...chainMethods };
+export const METHODS: MethodTable = {
+  ...chainMethods,
+  ...accountMethods,
+  ...signMethods,
+  ...transactionMethods,
+};
 
 export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: WireRpcError };
 
@@ -18,24 +29,42 @@ export async function routeRequest(
   context: RequestContext,
   services: Services,
   methods: MethodTable = METHODS,
+  fallback: MethodHandler = forwardToChain,
 ): Promise<RpcOutcome> {
   try {
     const spec = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined;
-    if (!spec)
-      throw providerErrors.unsupportedMethod({
-        message: `The method "${request.method}" is not supported by CKM Wallet.`,
-      });
+    if (!spec) return { ok: true, result: await fallback(request, context, services) };
+    if (spec.policy === 'connected') {
+      await services.permissions.ready;
+      if (!services.permissions.isConnected(context.origin))
+        throw providerErrors.unauthorized({
+          message: `${context.origin} is not connected to CKM Wallet: call eth_requestAccounts first.`,
+        });
+    }
     return { ok: true, result: await spec.handle(request, context, services) };
   } catch (error) {
     return { ok: false, error: toWireError(error) };
   }
 }
 
+function fromWalletError(error: WalletError): JsonRpcError<never> {
+  switch (error.code) {
+    case 'Locked':
+    case 'NotInitialized':
+      return providerErrors.unauthorized({ message: error.message });
+    case 'InvalidInput':
+      return rpcErrors.invalidParams({ message: error.message });
+    default:
+      return rpcErrors.internal({ message: error.message });
+  }
+}
+
 /** A deliberate RPC error keeps its code, message and data; anything else is an internal error
  * whose details stay in the background's console, never on the page. */
 function toWireError(error: unknown): WireRpcError {
-  if (error instanceof JsonRpcError) {
-    const { code, message, data } = error;
+  const known = isWalletError(error) ? fromWalletError(error) : error;
+  if (known instanceof JsonRpcError) {
+    const { code, message, data } = known;
     return data === undefined ? { code, message } : { code, message, data };
   }
   console.error('CKM Wallet: internal error while answering an RPC request', error);

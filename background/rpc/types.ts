@@ -14,6 +14,7 @@ import type { ProviderEventsService } from '../services/provider-events';
 import type { SettingsService } from '../services/settings';
 import type { SignerService } from '../services/signer';
 import type { SubscriptionsService } from '../services/subscriptions';
+import type { TransactionsService } from '../services/transactions';
 
 /** What the router knows about the caller; `origin` always comes from the browser. */
 export type RequestContext = {
@@ -35,6 +36,7 @@ export type Services = {
   readonly approvals: ApprovalsService;
   readonly events: ProviderEventsService;
   readonly signer: SignerService;
+  readonly transactions: TransactionsService;
   readonly activity: ActivityService;
   readonly assets: AssetsService;
   readonly subscriptions: SubscriptionsService;

@@ -7,7 +7,12 @@
 import type { Runtime } from 'webextension-polyfill';
 import type { PortMessage } from '../provider-protocol';
 
-export type ProviderEvent = 'connect' | 'disconnect' | 'accountsChanged' | 'chainChanged' | 'message';
+export type ProviderEvent =
+  | 'connect'
+  | 'disconnect'
+  | 'accountsChanged'
+  | 'chainChanged'
+  | 'message';
 
 export type ProviderEventsService = {
   /** Registers a page's port; returns its id. It is forgotten when it disconnects. */
@@ -18,6 +23,8 @@ export type ProviderEventsService = {
   emitToPort(portId: string, event: ProviderEvent, data: unknown): void;
   /** The origins with at least one open port. */
   origins(): readonly string[];
+  /** Called with the origin when a page's port registers. */
+  onPortOpened(listener: (origin: string) => void): void;
   /** Called with a port id when its page goes away (subscriptions are dropped then). */
   onPortClosed(listener: (portId: string) => void): void;
 };
@@ -25,6 +32,7 @@ export type ProviderEventsService = {
 export function createProviderEventsService(): ProviderEventsService {
   const ports = new Map<string, { port: Runtime.Port; origin: string }>();
   const closedListeners = new Set<(portId: string) => void>();
+  const openedListeners = new Set<(origin: string) => void>();
   let next = 0;
   const send = (port: Runtime.Port, event: ProviderEvent, data: unknown) => {
     const message: PortMessage = { type: 'event', event, data };
@@ -38,6 +46,7 @@ export function createProviderEventsService(): ProviderEventsService {
     register(port, origin) {
       const id = `port-${++next}`;
       ports.set(id, { port, origin });
+      for (const listener of openedListeners) listener(origin);
       port.onDisconnect.addListener(() => {
         ports.delete(id);
         for (const listener of closedListeners) listener(id);
@@ -45,13 +54,15 @@ export function createProviderEventsService(): ProviderEventsService {
       return id;
     },
     emitToOrigin(origin, event, data) {
-      for (const entry of ports.values()) if (entry.origin === origin) send(entry.port, event, data);
+      for (const entry of ports.values())
+        if (entry.origin === origin) send(entry.port, event, data);
     },
     emitToPort(portId, event, data) {
       const entry = ports.get(portId);
       if (entry) send(entry.port, event, data);
     },
     origins: () => [...new Set([...ports.values()].map((e) => e.origin))],
+    onPortOpened: (listener) => void openedListeners.add(listener),
     onPortClosed: (listener) => void closedListeners.add(listener),
   };
 }

@@ -1,0 +1,32 @@
+/**
+ * The background's one error type for the popup and the services: a stable `code` the popup can
+ * branch on and a sentence for people (`message`). RPC-facing code turns these into EIP-1193
+ * errors in the router.
+ * @module
+ */
+
+export type WalletErrorCode =
+  | 'WrongPassword'
+  | 'Locked'
+  | 'NotInitialized'
+  | 'AlreadyInitialized'
+  | 'VaultCorrupt'
+  | 'ServerUnavailable'
+  | 'IdentityChanged'
+  | 'InvalidInput'
+  | 'NotFound'
+  | 'Busy'
+  | 'ChainError';
+
+export class WalletError extends Error {
+  override readonly name = 'WalletError';
+  readonly code: WalletErrorCode;
+  constructor(code: WalletErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+export function isWalletError(error: unknown, code?: WalletErrorCode): error is WalletError {
+  return error instanceof WalletError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,122 @@
+/**
+ * The accounts of the one threshold key: account i is the non-hardened child m/i of the DKG key
+ * (tss `derivePath`), so every account is signed for by the same shares with a public tweak.
+ * Names and addresses are public and live in `storage.local`, so they are listed while locked.
+ * @module
+ */
+import { getAddress } from 'viem';
+import browser from 'webextension-polyfill';
+import { derivePath, publicKeyToAddress } from '../../tss/index';
+import { WalletError } from '../errors';
+import type { AccountView } from '../ui-api';
+import type { KeyringService } from './keyring';
+
+type Hex = `0x${string}`;
+type StoredAccounts = { list: AccountView[]; selected: number };
+
+const STORAGE_KEY = 'accounts';
+export const MAX_ACCOUNTS = 100;
+const MAX_NAME_LENGTH = 40;
+
+export type AccountsService = {
+  readonly ready: Promise<void>;
+  list(): readonly AccountView[];
+  /** The selected account; undefined before onboarding. */
+  selected(): AccountView | undefined;
+  byAddress(address: string): AccountView | undefined;
+  /** Creates account 0 for a freshly created key (idempotent). */
+  initialize(): Promise<AccountView>;
+  add(name?: string): Promise<AccountView>;
+  rename(index: number, name: string): Promise<AccountView>;
+  select(index: number): Promise<void>;
+  /** The derivation path of an account, for the signer. */
+  pathOf(account: AccountView): readonly number[];
+  onSelectedChange(listener: (account: AccountView) => void): void;
+};
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > MAX_NAME_LENGTH || /[\p{Cc}]/u.test(trimmed))
+    throw new WalletError(
+      'InvalidInput',
+      `An account name is 1 to ${MAX_NAME_LENGTH} printable characters.`,
+    );
+  return trimmed;
+}
+
+export function createAccountsService(keyring: KeyringService): AccountsService {
+  let stored: StoredAccounts = { list: [], selected: 0 };
+  const listeners = new Set<(account: AccountView) => void>();
+  const ready = browser.storage.local.get(STORAGE_KEY).then((value) => {
+    const saved = value[STORAGE_KEY] as StoredAccounts | undefined;
+    if (saved && Array.isArray(saved.list)) stored = saved;
+  });
+  const save = async (next: StoredAccounts) => {
+    await browser.storage.local.set({ [STORAGE_KEY]: next });
+    stored = next;
+  };
+  const derive = (index: number): Hex => {
+    const { share } = keyring.wallet().state;
+    return getAddress(
+      publicKeyToAddress(derivePath(share.publicKey, share.chainCode, [index]).publicKey),
+    );
+  };
+  const find = (index: number) => {
+    const account = stored.list.find((a) => a.index === index);
+    if (!account) throw new WalletError('NotFound', `There is no account ${index}.`);
+    return account;
+  };
+  const service: AccountsService = {
+    ready,
+    list: () => stored.list,
+    selected: () => stored.list.find((a) => a.index === stored.selected) ?? stored.list[0],
+    byAddress: (address) => {
+      const lower = address.toLowerCase();
+      return stored.list.find((a) => a.address.toLowerCase() === lower);
+    },
+    async initialize() {
+      await ready;
+      const first: AccountView = {
+        index: 0,
+        name: 'Account 1',
+        address: derive(0),
+        imported: false,
+      };
+      const existing = stored.list[0];
+      if (existing?.address === first.address) return existing;
+      await save({ list: [first], selected: 0 });
+      return first;
+    },
+    async add(name) {
+      await ready;
+      if (stored.list.length >= MAX_ACCOUNTS)
+        throw new WalletError('InvalidInput', `At most ${MAX_ACCOUNTS} accounts.`);
+      const index = Math.max(-1, ...stored.list.map((a) => a.index)) + 1;
+      const account: AccountView = {
+        index,
+        name: checkName(name ?? `Account ${index + 1}`),
+        address: derive(index),
+        imported: false,
+      };
+      await save({ list: [...stored.list, account], selected: index });
+      for (const listener of listeners) listener(account);
+      return account;
+    },
+    async rename(index, name) {
+      await ready;
+      const renamed = { ...find(index), name: checkName(name) };
+      await save({ ...stored, list: stored.list.map((a) => (a.index === index ? renamed : a)) });
+      return renamed;
+    },
+    async select(index) {
+      await ready;
+      const account = find(index);
+      if (stored.selected === index) return;
+      await save({ ...stored, selected: index });
+      for (const listener of listeners) listener(account);
+    },
+    pathOf: (account) => [account.index],
+    onSelectedChange: (listener) => void listeners.add(listener),
+  };
+  return service;
+}

@@ -1,0 +1,56 @@
+/**
+ * Where the sealed vault lives: one record in IndexedDB (via `idb`). The record holds only
+ * envelopes — the vault key sealed under the password, and the device state sealed under the
+ * vault key (`envelope/vault.ts`) — and the wallet's public address; nothing secret in clear.
+ * @module
+ */
+import { type DBSchema, openDB } from 'idb';
+
+export type VaultRecord = {
+  readonly formatVersion: 1;
+  /** `sealVaultKey(vaultKey, password)`. */
+  readonly lock: Uint8Array;
+  /** `sealWithVaultKey(encodeDeviceState(state), vaultKey)`. */
+  readonly state: Uint8Array;
+  readonly createdAt: number;
+};
+
+/** The vault's storage; IndexedDB in the extension, a map in unit tests. */
+export type VaultStore = {
+  read(): Promise<VaultRecord | undefined>;
+  write(record: VaultRecord): Promise<void>;
+  clear(): Promise<void>;
+};
+
+interface VaultDb extends DBSchema {
+  vault: { key: string; value: VaultRecord };
+}
+
+const DB_NAME = 'ckm-wallet';
+const RECORD_KEY = 'main';
+
+export function indexedDbVaultStore(): VaultStore {
+  const db = openDB<VaultDb>(DB_NAME, 1, {
+    upgrade(database) {
+      database.createObjectStore('vault');
+    },
+  });
+  return {
+    read: async () => (await db).get('vault', RECORD_KEY),
+    write: async (record) => void (await (await db).put('vault', record, RECORD_KEY)),
+    clear: async () => (await db).delete('vault', RECORD_KEY),
+  };
+}
+
+export function memoryVaultStore(): VaultStore {
+  let record: VaultRecord | undefined;
+  return {
+    read: async () => record,
+    write: async (next) => {
+      record = structuredClone(next);
+    },
+    clear: async () => {
+      record = undefined;
+    },
+  };
+}
