@@ -159,9 +159,7 @@ function siweWarnings(
   const warnings: Warning[] = [];
   if (!domainMatches(siwe.scheme, siwe.domain, origin))
     warnings.push(siweDomainMismatch(displayDomain(siwe.scheme, siwe.domain), origin));
-  const uriOrigin = originOf(siwe.uri);
-  if (uriOrigin !== undefined && uriOrigin !== originOf(origin))
-    warnings.push(siweUriMismatch(siwe.uri, origin));
+  if (!uriMatches(siwe.uri, origin)) warnings.push(siweUriMismatch(siwe.uri, origin));
   if (options.account !== undefined && !isAddressEqual(options.account, siwe.address))
     warnings.push(siweAddressMismatch(siwe.address, getAddress(options.account)));
   if (options.chainId !== undefined && siwe.chainId !== String(options.chainId))
@@ -173,14 +171,35 @@ function displayDomain(scheme: string | undefined, domain: string): string {
   return scheme === undefined ? domain : `${scheme}://${domain}`;
 }
 
-/** The URL's origin for the special (http, https, ws, wss) schemes; else undefined. */
-function originOf(uri: string): string | undefined {
+/**
+ * The SIWE URI against the request's origin, for URIs with an origin (http, https, ws, wss; other
+ * schemes such as `did:` or `ipfs:` name no site and pass): same host, same port (each scheme's
+ * default port counting as the same), same scheme or its secure form (http → https, ws → wss),
+ * since an upgrade moves the user to no other site. The test dApp, served over http, names
+ * `https://<its host>` as its URI.
+ */
+function uriMatches(uri: string, origin: string): boolean {
+  let target: URL;
+  let source: URL;
   try {
-    const url = new URL(uri);
-    return url.protocol in DEFAULT_PORTS ? url.origin : undefined;
+    target = new URL(uri);
+    source = new URL(origin);
   } catch {
-    return undefined;
+    return false;
   }
+  const targetDefault = DEFAULT_PORTS[target.protocol];
+  const sourceDefault = DEFAULT_PORTS[source.protocol];
+  if (targetDefault === undefined) return true;
+  if (sourceDefault === undefined) return false;
+  const upgrade =
+    (source.protocol === 'http:' && target.protocol === 'https:') ||
+    (source.protocol === 'ws:' && target.protocol === 'wss:');
+  return (
+    (target.protocol === source.protocol || upgrade) &&
+    target.hostname.toLowerCase() === source.hostname.toLowerCase() &&
+    // WHATWG URL leaves `port` empty for the scheme's default, so "" matches "" across an upgrade.
+    target.port === source.port
+  );
 }
 
 /**
@@ -240,8 +259,11 @@ export function parseSiweMessage(text: string): SiweMessage {
   const address = next('the address');
   if (!/^0x[0-9a-fA-F]{40}$/.test(address))
     throw new SiweParseError('the address is not 0x and 40 hex digits');
-  if (!isAddress(address, { strict: true }) || getAddress(address) !== address)
-    throw new SiweParseError('the address does not carry its EIP-55 checksum');
+  // "Must also conform to capitalization checksum encoding specified in EIP-55 where applicable":
+  // a mixed-case address must carry a valid checksum; a single-case one carries none (as
+  // `eth_accounts` often returns it) and is accepted, as the signer's `parseAddress` does.
+  if (!isAddress(address, { strict: true }))
+    throw new SiweParseError('the address does not carry a valid EIP-55 checksum');
 
   // LF [ statement LF ] LF
   if (next('the blank line after the address') !== '')
