@@ -49,6 +49,16 @@ const custom: NetworkInput = {
   symbol: 'DEV',
 };
 
+/** The error a promise rejects with (fails the test if it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<JsonRpcError<never>> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as JsonRpcError<never>;
+  }
+  throw new Error('expected a rejection');
+}
+
 async function service(events = recordingEvents(), options = {}) {
   const networks = createNetworksService(events, options);
   await networks.ready;
@@ -91,7 +101,9 @@ describe('networks: built-ins', () => {
     const stored = (await fakeBrowser.storage.local.get(NETWORKS_STORAGE_KEY))[
       NETWORKS_STORAGE_KEY
     ];
-    expect(stored.overrides).toEqual({ 1: { rpcUrl: 'https://rpc.example/eth', name: 'Mainnet' } });
+    expect((stored as { overrides: unknown }).overrides).toEqual({
+      1: { rpcUrl: 'https://rpc.example/eth', name: 'Mainnet' },
+    });
   });
 });
 
@@ -349,9 +361,7 @@ describe('networks: request (viem HTTP transport)', () => {
 
   it("keeps a node's JSON-RPC error: code, message and data (anvil)", async () => {
     const networks = await service(recordingEvents(), { builtIns: [networkAt(31337, anvil.url)] });
-    const error = await networks
-      .request(31337, 'eth_getBalance', ['not an address'])
-      .catch((e) => e);
+    const error = await rejection(networks.request(31337, 'eth_getBalance', ['not an address']));
     expect(error).toBeInstanceOf(JsonRpcError);
     expect(error.code).toBe(-32602);
     expect(error.message).toMatch(/invalid|Failed to deserialize/i);
@@ -382,7 +392,7 @@ describe('networks: request (viem HTTP transport)', () => {
   it('a chain that cannot be reached is 4901 naming the chain, never its URL', async () => {
     const url = await deadUrl();
     const networks = await service(recordingEvents(), { builtIns: [networkAt(7, url, 'Gone')] });
-    const error = await networks.request(7, 'eth_blockNumber').catch((e) => e);
+    const error = await rejection(networks.request(7, 'eth_blockNumber'));
     expect(error).toBeInstanceOf(JsonRpcError);
     expect(error.code).toBe(4901);
     expect(error.message).toBe('The RPC of Gone (chain id 7) cannot be reached.');
