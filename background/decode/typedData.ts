@@ -23,6 +23,7 @@ import {
   type TypedDataPayload,
   type TypedDataValue,
 } from '../../ckm/payload/types';
+import { WalletError } from '../errors';
 import type { TreeNode, TypedDataInsight, Warning } from './types';
 import { permit, permit2, typedDataChainMismatch } from './warnings';
 
@@ -50,18 +51,18 @@ const TIME_FIELDS = new Set(['deadline', 'expiry', 'expiration', 'sigDeadline'])
 
 /**
  * The typed data cannot be shown or signed; `message` names the field and the expectation.
- * The RPC layer turns it into -32602 (invalid params) with this message.
+ * A `WalletError` with code `InvalidInput`, so the RPC router answers -32602 (invalid params)
+ * with this message without further mapping.
  */
-export class InvalidTypedDataError extends Error {
-  override readonly name = 'InvalidTypedDataError';
-  /** The JSON-RPC code the caller should answer with (EIP-1474 invalid params). */
+export class InvalidTypedDataError extends WalletError {
+  /** The JSON-RPC code the router answers with (EIP-1474 invalid params). */
   readonly rpcCode = -32602;
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
+    super('InvalidInput', message, options);
   }
 }
 
-export type InvalidTypedDataErrorType = InvalidTypedDataError & { name: 'InvalidTypedDataError' };
+export type InvalidTypedDataErrorType = InvalidTypedDataError;
 
 export type TypedDataVersion = 'v1' | 'v3' | 'v4';
 
