@@ -17,6 +17,13 @@ export const TO_PAGE = 'ckm-wallet:to-page';
 export const MAX_ID_LENGTH = 128;
 export const MAX_METHOD_LENGTH = 256;
 
+/** EIP-1193 §Provider Errors: "The Provider is disconnected from all chains." */
+export const DISCONNECTED_CODE = 4900;
+/** What a dApp reads when the worker went away (restart, crash) before it answered. */
+export const DISCONNECTED_MESSAGE = 'CKM Wallet was disconnected before it answered. Please retry.';
+/** What a dApp reads once the extension that injected this page's scripts is gone for good. */
+export const EXTENSION_GONE_MESSAGE = 'CKM Wallet was updated or removed; reload the page.';
+
 /** JSON-RPC error as it crosses the channel (EIP-1193 §ProviderRpcError). */
 export type WireRpcError = { code: number; message: string; data?: unknown };
 
@@ -34,8 +41,12 @@ export type PageResponse =
   | { target: typeof TO_PAGE; kind: 'response'; id: string; result: unknown }
   | { target: typeof TO_PAGE; kind: 'response'; id: string; error: WireRpcError }
   | { target: typeof TO_PAGE; kind: 'event'; event: string; data: unknown }
-  /** The relay lost the background (extension reloaded, service worker restarted). */
-  | { target: typeof TO_PAGE; kind: 'disconnect' };
+  /**
+   * The relay lost the background. `permanent`: the extension was updated, reloaded or removed,
+   * so this page's relay can never reach it again; otherwise the service worker stopped and the
+   * next request starts it again.
+   */
+  | { target: typeof TO_PAGE; kind: 'disconnect'; permanent?: boolean };
 
 /** The outcome of checking an inbound page message. */
 export type ParsedPageRequest =
@@ -77,7 +88,7 @@ export function isPageResponse(data: unknown): data is PageResponse {
     case 'event':
       return typeof data.event === 'string';
     case 'disconnect':
-      return true;
+      return data.permanent === undefined || typeof data.permanent === 'boolean';
     default:
       return false;
   }

@@ -16,6 +16,12 @@ export class ProviderRpcError extends Error {
     if (data !== undefined) this.data = data;
   }
 
+  /** The JSON-RPC `error` member for this error (legacy `send`/`sendAsync` responses). */
+  toJSON(): WireRpcError {
+    const { code, message, data } = this;
+    return data === undefined ? { code, message } : { code, message, data };
+  }
+
   static fromWire(error: WireRpcError): ProviderRpcError {
     const code = Number.isInteger(error.code) ? error.code : -32603;
     const message = typeof error.message === 'string' ? error.message : 'Internal error';

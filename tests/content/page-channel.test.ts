@@ -86,6 +86,8 @@ describe('page channel: isPageResponse', () => {
       isPageResponse({ target: TO_PAGE, kind: 'event', event: 'chainChanged', data: '0x1' }),
     ).toBe(true);
     expect(isPageResponse({ target: TO_PAGE, kind: 'disconnect' })).toBe(true);
+    expect(isPageResponse({ target: TO_PAGE, kind: 'disconnect', permanent: true })).toBe(true);
+    expect(isPageResponse({ target: TO_PAGE, kind: 'disconnect', permanent: false })).toBe(true);
   });
 
   it('refuses anything else', () => {
@@ -95,5 +97,6 @@ describe('page channel: isPageResponse', () => {
     expect(isPageResponse({ target: TO_PAGE, kind: 'event' })).toBe(false);
     expect(isPageResponse({ target: TO_CONTENT, kind: 'disconnect' })).toBe(false);
     expect(isPageResponse({ target: TO_PAGE, kind: 'other' })).toBe(false);
+    expect(isPageResponse({ target: TO_PAGE, kind: 'disconnect', permanent: 'yes' })).toBe(false);
   });
 });
