@@ -1,45 +1,148 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { UiReplies } from '../background/ui-api';
-import { callBackground } from './api';
+/**
+ * The popup: asks the background for its state, picks the screen (`screen.ts`), and re-asks on
+ * every `stateChanged` / `approvalsChanged` event.
+ * @module
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { ApprovalItem } from '../background/approvals-api';
+import type { CreateProgress, UiReplies } from '../background/ui-api';
+import { callBackground, errorMessage, onUiEvent } from './api';
+import { Logo } from './components/icons';
+import { Alert } from './components/ui';
+import { isApprovalMode, pickScreen, type View } from './screen';
+import { Approvals } from './screens/Approvals';
+import { Home } from './screens/Home';
+import { Onboarding } from './screens/Onboarding';
+import { Settings } from './screens/Settings';
+import { Unlock } from './screens/Unlock';
 
-type Status = UiReplies['getStatus'];
+export type WalletState = UiReplies['getState'];
 
 export function App() {
-  const [status, setStatus] = useState<Status | undefined>();
-  const [error, setError] = useState<string | undefined>();
+  const approvalMode = isApprovalMode(location.search);
+  const [state, setState] = useState<WalletState>();
+  const [approvals, setApprovals] = useState<readonly ApprovalItem[]>();
+  const [loadError, setLoadError] = useState<string>();
+  const [onboarding, setOnboarding] = useState(false);
+  const [view, setView] = useState<View>('home');
+  const [progress, setProgress] = useState<CreateProgress>();
+  const seq = useRef(0);
+
+  const refresh = useCallback(async () => {
+    const mine = ++seq.current;
+    try {
+      const next = await callBackground({ type: 'getState' });
+      let items: readonly ApprovalItem[] | undefined = [];
+      if (approvalMode || next.pendingApprovals > 0) {
+        items = await callBackground({ type: 'listApprovals' }).catch(() => undefined);
+      }
+      if (mine !== seq.current) return;
+      setState(next);
+      setApprovals(items);
+      setLoadError(undefined);
+      if (next.status === 'uninitialized') setOnboarding(true);
+    } catch (error) {
+      if (mine === seq.current) setLoadError(errorMessage(error));
+    }
+  }, [approvalMode]);
 
   useEffect(() => {
-    callBackground({ type: 'getStatus' }).then(setStatus, (cause: unknown) =>
-      setError(cause instanceof Error ? cause.message : String(cause)),
-    );
-  }, []);
+    void refresh();
+    return onUiEvent((event) => {
+      if (event.type === 'createProgress') setProgress(event.progress);
+      else void refresh();
+    });
+  }, [refresh]);
 
+  // The approval window with nothing left to show (a locked wallet whose prompts were withdrawn).
+  useEffect(() => {
+    if (approvalMode && state?.status === 'locked' && approvals?.length === 0) window.close();
+  }, [approvalMode, state, approvals]);
+
+  const screen = pickScreen({
+    status: state?.status,
+    approvalMode,
+    onboarding,
+    firstApproval: approvals?.[0]?.request.kind,
+    view,
+  });
+
+  if (!state || screen === 'loading') return <Splash error={loadError} onRetry={refresh} />;
+  switch (screen) {
+    case 'onboarding':
+      return (
+        <Onboarding
+          state={state}
+          progress={progress}
+          onDone={() => {
+            setOnboarding(false);
+            setView('home');
+            void refresh();
+          }}
+        />
+      );
+    case 'unlock':
+      return <Unlock onUnlocked={refresh} />;
+    case 'home':
+      return (
+        <Home
+          state={state}
+          onOpenSettings={() => setView('settings')}
+          onOpenApprovals={() => setView('approvals')}
+          refresh={refresh}
+        />
+      );
+    case 'settings':
+      return <Settings state={state} onBack={() => setView('home')} refresh={refresh} />;
+    case 'approvals':
+      return (
+        <Approvals
+          state={state}
+          items={approvals}
+          approvalMode={approvalMode}
+          refresh={refresh}
+          onEmpty={() => (approvalMode ? window.close() : setView('home'))}
+          onBack={approvalMode ? undefined : () => setView('home')}
+        />
+      );
+  }
+}
+
+/** Shown while the first `getState` is on its way (after a short delay), or when it failed. */
+function Splash(props: { error?: string; onRetry: () => void }) {
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    const t = setTimeout(() => setSlow(true), 250);
+    return () => clearTimeout(t);
+  }, []);
   return (
-    <main class="popup">
-      <header>
-        <img src="/icon-48.png" alt="" width={32} height={32} />
-        <h1>CKM Wallet</h1>
-      </header>
-      {error && (
-        <p role="alert" class="error">
-          The wallet's background did not answer: {error}
-        </p>
-      )}
-      {status ? (
-        <dl data-testid="status">
-          <dt>Network</dt>
-          <dd data-testid="network">{status.networkName}</dd>
-          <dt>Chain id</dt>
-          <dd data-testid="chain-id">{status.chainId}</dd>
-          <dt>Version</dt>
-          <dd>{status.version}</dd>
-        </dl>
-      ) : (
-        !error && <p aria-busy="true">Loading…</p>
-      )}
-      <p class="note">
-        No wallet yet: creating one with the CKM servers (onboarding) is not built in this version.
-      </p>
-    </main>
+    <div class="screen">
+      <div class="body center" aria-busy={!props.error}>
+        <div class="hero">
+          <Logo size={56} />
+          <div class="brand" style={{ fontSize: '18px' }}>
+            CKM Wallet
+          </div>
+          {!props.error && slow && <span class="spinner lg" role="status" aria-label="Loading" />}
+        </div>
+        <div aria-live="assertive">
+          {props.error && (
+            <div class="stack">
+              <Alert
+                tone="danger"
+                title="The wallet did not answer"
+                role="alert"
+                testid="load-error"
+              >
+                {props.error}
+              </Alert>
+              <button type="button" class="btn primary block" onClick={props.onRetry}>
+                Try again
+              </button>
+            </div>
+          )}
+        </div>
+      </div>
+    </div>
   );
 }

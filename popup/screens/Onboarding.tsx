@@ -1,0 +1,672 @@
+/**
+ * Creating a wallet: welcome → servers (probed, identities shown) → password → DKG progress →
+ * the new address.
+ * @module
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { CreateProgress, UiReplies } from '../../background/ui-api';
+import { callBackground, errorMessage } from '../api';
+import {
+  ChevronRight,
+  KeyIcon,
+  Logo,
+  PlusIcon,
+  ServerIcon,
+  ShieldIcon,
+  TrashIcon,
+} from '../components/icons';
+import { Alert, BusyLabel, CopyButton, Field } from '../components/ui';
+import {
+  checkServerUrl,
+  checksum,
+  fingerprint,
+  progressPercent,
+  progressSentence,
+  sameServer,
+} from '../format';
+import { estimatePasswordStrength } from '../password-strength';
+
+type State = UiReplies['getState'];
+type Step = 'welcome' | 'servers' | 'password' | 'progress' | 'done';
+
+type ServerRow = {
+  readonly url: string;
+  readonly status: 'probing' | 'ok' | 'error';
+  readonly name?: string;
+  readonly identity?: string;
+  readonly error?: string;
+};
+
+export type OnboardingProps = {
+  state: State;
+  progress?: CreateProgress;
+  onDone: () => void;
+};
+
+const STEP_ORDER: readonly Step[] = ['servers', 'password', 'progress', 'done'];
+
+function Steps(props: { step: Step }) {
+  const at = STEP_ORDER.indexOf(props.step);
+  return (
+    <div class="steps" role="img" aria-label={`Step ${at + 1} of ${STEP_ORDER.length}`}>
+      {STEP_ORDER.map((s, i) => (
+        <span key={s} class={i <= at ? 'on' : ''} />
+      ))}
+    </div>
+  );
+}
+
+export function Onboarding({ state, progress, onDone }: OnboardingProps) {
+  const resumed = state.creating !== undefined;
+  const [step, setStep] = useState<Step>(resumed ? 'progress' : 'welcome');
+  const [servers, setServers] = useState<readonly ServerRow[]>([]);
+  const [password, setPassword] = useState('');
+  const [address, setAddress] = useState<string>();
+  const [createError, setCreateError] = useState<string>();
+  const [creating, setCreating] = useState(false);
+  const [localProgress, setLocalProgress] = useState<CreateProgress | undefined>(state.creating);
+
+  useEffect(() => {
+    if (progress) setLocalProgress(progress);
+  }, [progress]);
+
+  // A creation that ran while this popup was closed: finish when the wallet appears.
+  useEffect(() => {
+    if (step !== 'progress' || creating || address) return;
+    const first = state.accounts[0];
+    if (state.status !== 'uninitialized' && first) {
+      setAddress(first.address);
+      setStep('done');
+    } else if (resumed && !state.creating && state.status === 'uninitialized' && !createError) {
+      setCreateError(
+        'Creating the wallet stopped before it finished. Nothing was kept; start again.',
+      );
+    }
+  }, [state, step, creating, address, resumed, createError]);
+
+  const probe = (url: string) => {
+    setServers((rows) => rows.map((r) => (r.url === url ? { url, status: 'probing' } : r)));
+    callBackground({ type: 'probeServer', url }).then(
+      (reply) =>
+        setServers((rows) =>
+          rows.map((r) =>
+            r.url === url ? { url, status: 'ok', name: reply.name, identity: reply.identity } : r,
+          ),
+        ),
+      (error) =>
+        setServers((rows) =>
+          rows.map((r) =>
+            r.url === url ? { url, status: 'error', error: errorMessage(error) } : r,
+          ),
+        ),
+    );
+  };
+
+  const startServers = () => {
+    setStep('servers');
+    if (servers.length > 0) return;
+    const defaults = state.defaultServers.filter(
+      (u, i, all) => all.findIndex((v) => sameServer(u, v)) === i,
+    );
+    setServers(defaults.map((url) => ({ url, status: 'probing' })));
+    for (const url of defaults) probe(url);
+  };
+
+  const create = async (pw: string) => {
+    setPassword(pw);
+    setStep('progress');
+    setCreateError(undefined);
+    setCreating(true);
+    setLocalProgress(undefined);
+    try {
+      const reply = await callBackground({
+        type: 'createWallet',
+        servers: servers.map((s) => ({ url: s.url, identity: s.identity ?? '' })),
+        password: pw,
+      });
+      setLocalProgress({ stage: 'done' });
+      setAddress(reply.address);
+      setStep('done');
+    } catch (error) {
+      setCreateError(errorMessage(error));
+    } finally {
+      setCreating(false);
+    }
+  };
+
+  switch (step) {
+    case 'welcome':
+      return <Welcome onStart={startServers} />;
+    case 'servers':
+      return (
+        <ServersStep
+          servers={servers}
+          setServers={setServers}
+          probe={probe}
+          onBack={() => setStep('welcome')}
+          onContinue={() => setStep('password')}
+        />
+      );
+    case 'password':
+      return (
+        <PasswordStep
+          initial={password}
+          onBack={() => setStep('servers')}
+          onCreate={(pw) => void create(pw)}
+        />
+      );
+    case 'progress':
+      return (
+        <ProgressStep
+          progress={localProgress}
+          error={createError}
+          canRetry={password !== ''}
+          onRetry={() => void create(password)}
+          onStartOver={() => {
+            setCreateError(undefined);
+            startServers();
+          }}
+        />
+      );
+    case 'done':
+      return <DoneStep address={address ?? ''} onDone={onDone} />;
+  }
+}
+
+function Welcome(props: { onStart: () => void }) {
+  return (
+    <div class="screen">
+      <div class="body">
+        <div class="hero" style={{ marginTop: '28px' }}>
+          <Logo size={64} />
+          <h1 class="title" style={{ fontSize: '26px' }}>
+            CKM Wallet
+          </h1>
+          <p class="lead">An Ethereum wallet whose key never exists whole.</p>
+        </div>
+        <ul class="list" style={{ marginTop: '8px' }}>
+          <li>
+            <span class="token-icon">
+              <KeyIcon size={16} />
+            </span>
+            <div class="grow">
+              <div style={{ fontWeight: 600 }}>No seed phrase to lose</div>
+              <div class="subtle">Your key is born split between this device and your servers.</div>
+            </div>
+          </li>
+          <li>
+            <span class="token-icon">
+              <ShieldIcon size={16} />
+            </span>
+            <div class="grow">
+              <div style={{ fontWeight: 600 }}>Nothing to steal in one place</div>
+              <div class="subtle">A stolen laptop or a hacked server alone cannot sign.</div>
+            </div>
+          </li>
+          <li>
+            <span class="token-icon">
+              <ServerIcon size={16} />
+            </span>
+            <div class="grow">
+              <div style={{ fontWeight: 600 }}>No single point of failure</div>
+              <div class="subtle">If one server is down, another co-signs.</div>
+            </div>
+          </li>
+        </ul>
+      </div>
+      <div class="footer plain">
+        <button
+          type="button"
+          class="btn primary lg block"
+          data-testid="create-start"
+          onClick={props.onStart}
+        >
+          Create a new wallet
+        </button>
+        <button type="button" class="btn ghost block" disabled>
+          Import / restore (coming soon)
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function ServersStep(props: {
+  servers: readonly ServerRow[];
+  setServers: (update: (rows: readonly ServerRow[]) => readonly ServerRow[]) => void;
+  probe: (url: string) => void;
+  onBack: () => void;
+  onContinue: () => void;
+}) {
+  const { servers, setServers, probe } = props;
+  const [url, setUrl] = useState('');
+  const [addError, setAddError] = useState<string>();
+  const [adding, setAdding] = useState(false);
+  const ready = servers.length >= 1 && servers.every((s) => s.status === 'ok');
+  const probing = servers.some((s) => s.status === 'probing');
+
+  const add = async (event: Event) => {
+    event.preventDefault();
+    const check = checkServerUrl(url);
+    if (!check.ok) return setAddError(check.message);
+    if (servers.some((s) => sameServer(s.url, check.url)))
+      return setAddError('That server is already in the list.');
+    setAdding(true);
+    setAddError(undefined);
+    try {
+      const reply = await callBackground({ type: 'probeServer', url: check.url });
+      if (servers.some((s) => s.identity === reply.identity))
+        throw new Error(`${reply.name} is already in the list under another address.`);
+      setServers((rows) => [
+        ...rows,
+        { url: check.url, status: 'ok', name: reply.name, identity: reply.identity },
+      ]);
+      setUrl('');
+    } catch (error) {
+      setAddError(`Could not reach a CKM server there: ${errorMessage(error)}`);
+    } finally {
+      setAdding(false);
+    }
+  };
+
+  const n = servers.length + 1;
+  return (
+    <div class="screen">
+      <div class="body">
+        <Steps step="servers" />
+        <div class="stack">
+          <h1 class="title">Choose your servers</h1>
+          <p class="lead">
+            Your key is split between this device and these servers.{' '}
+            <strong>2-of-N: this device plus any one server can sign</strong>; no server can sign
+            alone.
+          </p>
+        </div>
+        <div class="row between">
+          <span class="section-title">Servers</span>
+          <span class="badge accent" title="This device and the servers below">
+            2 of {n} signers
+          </span>
+        </div>
+        {servers.length === 0 ? (
+          <div class="list-empty card">Add at least one server.</div>
+        ) : (
+          <ul class="list" aria-live="polite" aria-busy={probing}>
+            {servers.map((s) => (
+              <li key={s.url} data-testid="server-row" data-status={s.status}>
+                <span class="token-icon">
+                  <ServerIcon size={16} />
+                </span>
+                <div class="grow">
+                  <div class="truncate" style={{ fontWeight: 600 }} title={s.url}>
+                    {s.name ?? new URL(s.url).host}
+                  </div>
+                  <div class="subtle truncate" title={s.url}>
+                    {s.url}
+                  </div>
+                  {s.status === 'probing' && (
+                    <div class="subtle row">
+                      <span class="spinner" /> Checking…
+                    </div>
+                  )}
+                  {s.status === 'ok' && s.identity && (
+                    <div class="subtle">
+                      Identity{' '}
+                      <span class="mono" title={s.identity} data-testid="server-fingerprint">
+                        {fingerprint(s.identity)}
+                      </span>
+                    </div>
+                  )}
+                  {s.status === 'error' && (
+                    <div class="field-error" role="alert">
+                      {s.error}{' '}
+                      <button type="button" class="btn sm ghost" onClick={() => probe(s.url)}>
+                        Retry
+                      </button>
+                    </div>
+                  )}
+                </div>
+                <button
+                  type="button"
+                  class="icon-btn sm"
+                  aria-label={`Remove ${s.name ?? s.url}`}
+                  title="Remove"
+                  data-testid="server-remove"
+                  onClick={() => setServers((rows) => rows.filter((r) => r.url !== s.url))}
+                >
+                  <TrashIcon size={15} />
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <form class="stack" onSubmit={add} noValidate>
+          <Field
+            id="server-url"
+            label="Add a server"
+            error={addError}
+            hint="The address of a CKM server you trust, like https://ckm.example.com."
+          >
+            <div class="row">
+              <input
+                id="server-url"
+                class="input grow"
+                type="url"
+                inputMode="url"
+                placeholder="https://"
+                autoComplete="off"
+                spellcheck={false}
+                value={url}
+                aria-invalid={addError ? 'true' : undefined}
+                aria-describedby={addError ? 'server-url-error' : 'server-url-hint'}
+                data-testid="server-url"
+                onInput={(e) => {
+                  setUrl(e.currentTarget.value);
+                  setAddError(undefined);
+                }}
+              />
+              <button
+                type="submit"
+                class="btn outline"
+                data-testid="server-add"
+                disabled={adding}
+                aria-busy={adding}
+              >
+                <BusyLabel
+                  busy={adding}
+                  busyText="…"
+                  idle={
+                    <>
+                      <PlusIcon size={16} /> Add
+                    </>
+                  }
+                />
+              </button>
+            </div>
+          </Field>
+        </form>
+      </div>
+      <div class="footer">
+        <div class="btn-pair">
+          <button type="button" class="btn" onClick={props.onBack}>
+            Back
+          </button>
+          <button
+            type="button"
+            class="btn primary"
+            data-testid="servers-continue"
+            disabled={!ready}
+            onClick={props.onContinue}
+          >
+            Continue
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function StrengthMeter(props: { password: string }) {
+  const strength = useMemo(() => estimatePasswordStrength(props.password), [props.password]);
+  const empty = props.password === '';
+  return (
+    <div class="stack" style={{ gap: '6px' }}>
+      {/* biome-ignore lint/a11y/useSemanticElements: a segmented bar; <meter> cannot be styled the same in every browser */}
+      <div
+        class="meter"
+        role="meter"
+        aria-label="Password strength"
+        aria-valuemin={0}
+        aria-valuemax={4}
+        aria-valuenow={strength.score}
+        aria-valuetext={empty ? 'empty' : strength.label}
+        data-score={strength.score}
+        data-testid="password-strength"
+      >
+        {[0, 1, 2, 3].map((i) => (
+          <span key={i} class={!empty && i <= Math.max(strength.score - 1, 0) ? 'on' : ''} />
+        ))}
+      </div>
+      <div class="row between subtle" aria-live="polite">
+        <span>{empty ? 'At least 8 characters' : (strength.hint ?? 'Looks good.')}</span>
+        {!empty && <strong>{strength.label}</strong>}
+      </div>
+    </div>
+  );
+}
+
+function PasswordStep(props: {
+  initial: string;
+  onBack: () => void;
+  onCreate: (password: string) => void;
+}) {
+  const [password, setPassword] = useState(props.initial);
+  const [confirm, setConfirm] = useState(props.initial);
+  const [touched, setTouched] = useState(false);
+  const strength = estimatePasswordStrength(password);
+  const mismatch = confirm !== '' && confirm !== password;
+  const canCreate = strength.acceptable && confirm === password;
+  const first = useRef<HTMLInputElement>(null);
+  useEffect(() => first.current?.focus(), []);
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    setTouched(true);
+    if (canCreate) props.onCreate(password);
+  };
+  const error =
+    !strength.acceptable && touched
+      ? 'Choose a stronger password: at least 8 characters and rated “Fair” or better.'
+      : undefined;
+
+  return (
+    <form class="screen" onSubmit={submit} noValidate>
+      <div class="body">
+        <Steps step="password" />
+        <div class="stack">
+          <h1 class="title">Set a password</h1>
+          <p class="lead">
+            It unlocks this device’s key share. The servers never see it, and nobody can reset it.
+          </p>
+        </div>
+        <Field id="password" label="Password" error={error}>
+          <input
+            ref={first}
+            id="password"
+            class="input"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            data-testid="password"
+            aria-invalid={error ? 'true' : undefined}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </Field>
+        <StrengthMeter password={password} />
+        <Field
+          id="password-confirm"
+          label="Confirm password"
+          error={
+            mismatch && (touched || confirm.length >= password.length)
+              ? 'The passwords do not match.'
+              : undefined
+          }
+        >
+          <input
+            id="password-confirm"
+            class="input"
+            type="password"
+            autoComplete="new-password"
+            value={confirm}
+            data-testid="password-confirm"
+            aria-invalid={mismatch ? 'true' : undefined}
+            onInput={(e) => setConfirm(e.currentTarget.value)}
+            onBlur={() => setTouched(true)}
+          />
+        </Field>
+      </div>
+      <div class="footer">
+        <div class="btn-pair">
+          <button type="button" class="btn" onClick={props.onBack}>
+            Back
+          </button>
+          <button
+            type="submit"
+            class="btn primary"
+            data-testid="create-wallet"
+            disabled={!canCreate}
+          >
+            Create wallet
+          </button>
+        </div>
+      </div>
+    </form>
+  );
+}
+
+function ProgressStep(props: {
+  progress?: CreateProgress;
+  error?: string;
+  canRetry: boolean;
+  onRetry: () => void;
+  onStartOver: () => void;
+}) {
+  const percent = progressPercent(props.progress);
+  const sentence = progressSentence(props.progress);
+  const retry = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (props.error) retry.current?.focus();
+  }, [props.error]);
+  return (
+    <div class="screen">
+      <div class="body">
+        <Steps step="progress" />
+        <div class="hero" style={{ marginTop: '24px' }}>
+          <Logo size={56} />
+          <h1 class="title">{props.error ? 'Creation failed' : 'Creating your wallet'}</h1>
+        </div>
+        <div class="card stack lg">
+          <div
+            class="progress"
+            role="progressbar"
+            aria-label="Creating the wallet"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={percent}
+            data-testid="create-progress"
+          >
+            <span style={{ width: `${percent}%` }} />
+          </div>
+          <div class="row between">
+            <p class="muted" aria-live="polite" style={{ fontSize: '13px' }}>
+              {props.error ? 'Stopped.' : sentence}
+            </p>
+            <span class="subtle" aria-hidden="true">
+              {percent}%
+            </span>
+          </div>
+        </div>
+        <div aria-live="assertive">
+          {props.error && (
+            <Alert
+              tone="danger"
+              title="The wallet was not created"
+              testid="create-error"
+              role="alert"
+            >
+              {props.error}
+            </Alert>
+          )}
+        </div>
+        {!props.error && (
+          <p class="subtle" style={{ textAlign: 'center' }}>
+            This takes a few seconds. Keep this window open.
+          </p>
+        )}
+      </div>
+      {props.error && (
+        <div class="footer">
+          <div class="btn-pair">
+            <button type="button" class="btn" onClick={props.onStartOver}>
+              Change servers
+            </button>
+            {props.canRetry ? (
+              <button
+                ref={retry}
+                type="button"
+                class="btn primary"
+                data-testid="create-retry"
+                onClick={props.onRetry}
+              >
+                Retry
+              </button>
+            ) : (
+              <button
+                ref={retry}
+                type="button"
+                class="btn primary"
+                data-testid="create-retry"
+                onClick={props.onStartOver}
+              >
+                Start again
+              </button>
+            )}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function DoneStep(props: { address: string; onDone: () => void }) {
+  const address = checksum(props.address);
+  return (
+    <div class="screen">
+      <div class="body">
+        <Steps step="done" />
+        <div class="hero" style={{ marginTop: '16px' }}>
+          <span
+            class="logo"
+            style={{ width: '56px', height: '56px', background: 'var(--success)' }}
+          >
+            <ShieldIcon size={28} />
+          </span>
+          <h1 class="title">Your wallet is ready</h1>
+          <p class="lead">This is your Ethereum address. It is safe to share.</p>
+        </div>
+        <div class="card tight row">
+          <span class="mono break grow" data-testid="created-address" title={address}>
+            {address}
+          </span>
+          <CopyButton text={address} label="Copy address" />
+        </div>
+        <div class="card stack">
+          <div class="row">
+            <KeyIcon size={16} />
+            <strong>Make a backup</strong>
+          </div>
+          <p class="subtle">
+            A backup lets you restore this wallet on a new device. Until then, your servers and this
+            device hold the only shares.
+          </p>
+          <button type="button" class="btn outline block" disabled aria-describedby="backup-soon">
+            Back up now
+          </button>
+          <p id="backup-soon" class="subtle" style={{ textAlign: 'center' }}>
+            Coming in the recovery update.
+          </p>
+        </div>
+      </div>
+      <div class="footer">
+        <button
+          type="button"
+          class="btn primary lg block"
+          data-testid="onboarding-done"
+          onClick={props.onDone}
+        >
+          Go to my wallet <ChevronRight size={18} />
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,542 @@
+/**
+ * Settings: security (auto-lock, "appear as MetaMask"), servers, networks, connected sites,
+ * backup, version.
+ * @module
+ */
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import type { NetworkView, UiReplies } from '../../background/ui-api';
+import { callBackground, errorMessage } from '../api';
+import {
+  GlobeIcon,
+  KeyIcon,
+  PencilIcon,
+  PlusIcon,
+  ServerIcon,
+  TrashIcon,
+} from '../components/icons';
+import { Alert, Bar, BusyLabel, Field, Toast, useAction } from '../components/ui';
+import { checkServerUrl, fingerprint, originHost, shortAddress, timeAgo } from '../format';
+
+type State = UiReplies['getState'];
+type Connection = UiReplies['listConnections'][number];
+
+export type SettingsProps = { state: State; onBack: () => void; refresh: () => void };
+
+export function Settings({ state, onBack, refresh }: SettingsProps) {
+  const [toast, setToast] = useState<string>();
+  const clearToast = useCallback(() => setToast(undefined), []);
+  return (
+    <div class="screen">
+      <Bar title="Settings" onBack={onBack} />
+      <div class="body">
+        <Security
+          state={state}
+          onSaved={(t) => {
+            setToast(t);
+            refresh();
+          }}
+        />
+        <Servers state={state} />
+        <Networks current={state.network.chainId} onChanged={refresh} onToast={setToast} />
+        <Connections onToast={setToast} />
+        <section class="stack" aria-labelledby="backup-title">
+          <h2 class="section-title" id="backup-title">
+            Backup and recovery
+          </h2>
+          <div class="card row">
+            <KeyIcon size={18} />
+            <p class="grow subtle">Coming in the recovery update.</p>
+          </div>
+        </section>
+        <section class="stack" aria-labelledby="about-title">
+          <h2 class="section-title" id="about-title">
+            About
+          </h2>
+          <div class="card">
+            <dl class="kv">
+              <dt>Version</dt>
+              <dd data-testid="version">{state.version}</dd>
+              <dt>Signing</dt>
+              <dd>2 of {state.servers.length + 1} (DKLs23)</dd>
+            </dl>
+          </div>
+        </section>
+      </div>
+      <Toast text={toast} onDone={clearToast} />
+    </div>
+  );
+}
+
+function Security(props: { state: State; onSaved: (text: string) => void }) {
+  const { settings } = props.state;
+  const [minutes, setMinutes] = useState(String(settings.autoLockMinutes));
+  const save = useAction();
+  useEffect(() => setMinutes(String(settings.autoLockMinutes)), [settings.autoLockMinutes]);
+
+  const saveMinutes = () => {
+    const value = Number(minutes);
+    if (minutes.trim() === '' || !Number.isInteger(value) || value < 0) {
+      save.setError('Enter a whole number of minutes (0 = never).');
+      return;
+    }
+    if (value === settings.autoLockMinutes) return;
+    void save
+      .run(() => callBackground({ type: 'updateSettings', patch: { autoLockMinutes: value } }))
+      .then((r) => r && props.onSaved(value === 0 ? 'Auto-lock off' : `Locks after ${value} min`));
+  };
+
+  return (
+    <section class="stack" aria-labelledby="security-title">
+      <h2 class="section-title" id="security-title">
+        Security
+      </h2>
+      <div class="card stack lg">
+        <div class="setting">
+          <div class="text">
+            <label for="auto-lock">Auto-lock</label>
+            <div class="subtle">Minutes of inactivity; 0 = never.</div>
+          </div>
+          <div class="input-group" style={{ width: '110px' }}>
+            <input
+              id="auto-lock"
+              class="input sm"
+              type="number"
+              min={0}
+              max={1440}
+              step={1}
+              inputMode="numeric"
+              value={minutes}
+              data-testid="auto-lock"
+              aria-invalid={save.error ? 'true' : undefined}
+              onInput={(e) => setMinutes(e.currentTarget.value)}
+              onChange={saveMinutes}
+              onKeyDown={(e) => e.key === 'Enter' && saveMinutes()}
+            />
+            <span class="suffix">min</span>
+          </div>
+        </div>
+        <div class="setting">
+          <div class="text">
+            <label for="appear-metamask">Appear as MetaMask</label>
+            <div class="subtle">For sites that only talk to “MetaMask”.</div>
+          </div>
+          <input
+            id="appear-metamask"
+            type="checkbox"
+            role="switch"
+            class="switch"
+            checked={settings.appearAsMetaMask}
+            aria-checked={settings.appearAsMetaMask}
+            disabled={save.busy}
+            data-testid="appear-metamask"
+            onChange={(e) => {
+              const on = e.currentTarget.checked;
+              void save
+                .run(() =>
+                  callBackground({ type: 'updateSettings', patch: { appearAsMetaMask: on } }),
+                )
+                .then(
+                  (r) => r && props.onSaved(on ? 'Appears as MetaMask' : 'Appears as CKM Wallet'),
+                );
+            }}
+          />
+        </div>
+        {save.error && (
+          <Alert tone="danger" role="alert">
+            {save.error}
+          </Alert>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function Servers(props: { state: State }) {
+  return (
+    <section class="stack" aria-labelledby="servers-title">
+      <div class="row between">
+        <h2 class="section-title" id="servers-title">
+          Servers
+        </h2>
+        <span class="badge accent">2 of {props.state.servers.length + 1} signers</span>
+      </div>
+      {props.state.servers.length === 0 ? (
+        <div class="card list-empty">No servers.</div>
+      ) : (
+        <ul class="list">
+          {props.state.servers.map((s) => (
+            <li key={s.party} data-testid="settings-server">
+              <span class="token-icon">
+                <ServerIcon size={16} />
+              </span>
+              <div class="grow">
+                <div class="row between">
+                  <strong class="truncate">{s.name}</strong>
+                  <span class="subtle">party {s.party}</span>
+                </div>
+                <div class="subtle truncate" title={s.url}>
+                  {s.url}
+                </div>
+                <div class="subtle">
+                  Identity{' '}
+                  <span class="mono" title={s.identity}>
+                    {fingerprint(s.identity)}
+                  </span>
+                </div>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p class="subtle">This device plus any one of these servers can sign.</p>
+    </section>
+  );
+}
+
+function Networks(props: {
+  current: number;
+  onChanged: () => void;
+  onToast: (text: string) => void;
+}) {
+  const [networks, setNetworks] = useState<readonly NetworkView[]>();
+  const [loadError, setLoadError] = useState<string>();
+  const [editing, setEditing] = useState<number>();
+  const [adding, setAdding] = useState(false);
+  const remove = useAction();
+
+  const load = useCallback(() => {
+    callBackground({ type: 'listNetworks' }).then(
+      (list) => {
+        setNetworks(list);
+        setLoadError(undefined);
+      },
+      (e) => setLoadError(errorMessage(e)),
+    );
+  }, []);
+  useEffect(load, [load]);
+  const changed = (text: string) => {
+    props.onToast(text);
+    load();
+    props.onChanged();
+  };
+
+  return (
+    <section class="stack" aria-labelledby="networks-title">
+      <div class="row between">
+        <h2 class="section-title" id="networks-title">
+          Networks
+        </h2>
+        {!adding && (
+          <button
+            type="button"
+            class="btn sm ghost"
+            data-testid="network-add-open"
+            onClick={() => setAdding(true)}
+          >
+            <PlusIcon size={14} /> Add network
+          </button>
+        )}
+      </div>
+      {loadError && <Alert tone="danger">{loadError}</Alert>}
+      {adding && (
+        <AddNetworkForm
+          onCancel={() => setAdding(false)}
+          onAdded={(n) => {
+            setAdding(false);
+            changed(`Added ${n.name}`);
+          }}
+        />
+      )}
+      {networks && (
+        <ul class="list">
+          {networks.map((n) => (
+            <li
+              key={n.chainId}
+              data-testid="network-row"
+              style={{ flexDirection: 'column', alignItems: 'stretch' }}
+            >
+              <div class="row">
+                <span class="token-icon" aria-hidden="true">
+                  {n.symbol.slice(0, 3)}
+                </span>
+                <div class="grow">
+                  <div class="row" style={{ gap: '6px' }}>
+                    <strong class="truncate">{n.name}</strong>
+                    {n.chainId === props.current && <span class="badge success">Active</span>}
+                    {!n.builtIn && <span class="badge">Custom</span>}
+                  </div>
+                  <div class="subtle truncate" title={n.rpcUrl}>
+                    Chain {n.chainId} · {n.rpcUrl}
+                  </div>
+                </div>
+                <button
+                  type="button"
+                  class="icon-btn sm"
+                  aria-label={`Edit ${n.name}`}
+                  title="Edit RPC URL"
+                  data-testid="network-edit"
+                  onClick={() => setEditing(editing === n.chainId ? undefined : n.chainId)}
+                >
+                  <PencilIcon size={14} />
+                </button>
+                {!n.builtIn && (
+                  <button
+                    type="button"
+                    class="icon-btn sm"
+                    aria-label={`Remove ${n.name}`}
+                    title="Remove"
+                    data-testid="network-remove"
+                    disabled={remove.busy}
+                    onClick={() =>
+                      void remove
+                        .run(() => callBackground({ type: 'removeNetwork', chainId: n.chainId }))
+                        .then((r) => r && changed(`Removed ${n.name}`))
+                    }
+                  >
+                    <TrashIcon size={14} />
+                  </button>
+                )}
+              </div>
+              {editing === n.chainId && (
+                <EditRpcForm
+                  network={n}
+                  onCancel={() => setEditing(undefined)}
+                  onSaved={() => {
+                    setEditing(undefined);
+                    changed('RPC URL saved');
+                  }}
+                />
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {remove.error && (
+        <Alert tone="danger" role="alert">
+          {remove.error}
+        </Alert>
+      )}
+    </section>
+  );
+}
+
+function EditRpcForm(props: { network: NetworkView; onCancel: () => void; onSaved: () => void }) {
+  const [rpcUrl, setRpcUrl] = useState(props.network.rpcUrl);
+  const save = useAction();
+  const id = `rpc-${props.network.chainId}`;
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const check = checkServerUrl(rpcUrl);
+    if (!check.ok) return save.setError(check.message.replace('server’s', 'RPC'));
+    void save
+      .run(() =>
+        callBackground({
+          type: 'updateNetwork',
+          chainId: props.network.chainId,
+          rpcUrl: check.url,
+        }),
+      )
+      .then((r) => r && props.onSaved());
+  };
+  return (
+    <form class="stack" style={{ marginTop: '8px' }} onSubmit={submit} noValidate>
+      <Field id={id} label="RPC URL" error={save.error}>
+        <input
+          id={id}
+          class="input sm"
+          type="url"
+          value={rpcUrl}
+          spellcheck={false}
+          data-testid="network-rpc"
+          onInput={(e) => setRpcUrl(e.currentTarget.value)}
+        />
+      </Field>
+      <div class="btn-pair">
+        <button type="button" class="btn sm" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button
+          type="submit"
+          class="btn sm primary"
+          disabled={save.busy}
+          data-testid="network-save"
+        >
+          <BusyLabel busy={save.busy} idle="Save" busyText="Saving…" />
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AddNetworkForm(props: { onCancel: () => void; onAdded: (n: NetworkView) => void }) {
+  const [form, setForm] = useState({ chainId: '', name: '', symbol: '', rpcUrl: '', explorer: '' });
+  const save = useAction();
+  const set = (key: keyof typeof form) => (e: { currentTarget: HTMLInputElement }) =>
+    setForm({ ...form, [key]: e.currentTarget.value });
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const chainId = Number(form.chainId.trim());
+    if (!Number.isSafeInteger(chainId) || chainId <= 0)
+      return save.setError('The chain ID is a positive whole number, like 31337.');
+    if (form.name.trim() === '') return save.setError('Give the network a name.');
+    if (!/^[A-Za-z0-9]{1,11}$/.test(form.symbol.trim()))
+      return save.setError('The currency symbol is 1–11 letters or digits, like ETH.');
+    const rpc = checkServerUrl(form.rpcUrl);
+    if (!rpc.ok) return save.setError(`RPC URL: ${rpc.message}`);
+    let explorer: string | undefined;
+    if (form.explorer.trim() !== '') {
+      const check = checkServerUrl(form.explorer);
+      if (!check.ok) return save.setError(`Explorer URL: ${check.message}`);
+      explorer = check.url;
+    }
+    void save
+      .run(() =>
+        callBackground({
+          type: 'addNetwork',
+          chainId,
+          name: form.name.trim(),
+          rpcUrl: rpc.url,
+          symbol: form.symbol.trim(),
+          ...(explorer ? { blockExplorerUrl: explorer } : {}),
+        }),
+      )
+      .then((n) => n && props.onAdded(n));
+  };
+
+  return (
+    <form class="card stack" onSubmit={submit} noValidate data-testid="network-add-form">
+      <strong>Add a network</strong>
+      <div class="fee-grid">
+        <Field id="net-chain-id" label="Chain ID">
+          <input
+            id="net-chain-id"
+            class="input sm"
+            inputMode="numeric"
+            value={form.chainId}
+            onInput={set('chainId')}
+            data-testid="network-chain-id"
+          />
+        </Field>
+        <Field id="net-symbol" label="Symbol">
+          <input
+            id="net-symbol"
+            class="input sm"
+            value={form.symbol}
+            placeholder="ETH"
+            onInput={set('symbol')}
+            data-testid="network-symbol"
+          />
+        </Field>
+      </div>
+      <Field id="net-name" label="Name">
+        <input
+          id="net-name"
+          class="input sm"
+          value={form.name}
+          onInput={set('name')}
+          data-testid="network-name"
+        />
+      </Field>
+      <Field id="net-rpc" label="RPC URL">
+        <input
+          id="net-rpc"
+          class="input sm"
+          type="url"
+          spellcheck={false}
+          value={form.rpcUrl}
+          placeholder="https://"
+          onInput={set('rpcUrl')}
+          data-testid="network-rpc-url"
+        />
+      </Field>
+      <Field id="net-explorer" label="Block explorer (optional)">
+        <input
+          id="net-explorer"
+          class="input sm"
+          type="url"
+          spellcheck={false}
+          value={form.explorer}
+          placeholder="https://"
+          onInput={set('explorer')}
+          data-testid="network-explorer"
+        />
+      </Field>
+      {save.error && (
+        <Alert tone="danger" role="alert">
+          {save.error}
+        </Alert>
+      )}
+      <div class="btn-pair">
+        <button type="button" class="btn sm" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="submit" class="btn sm primary" disabled={save.busy} data-testid="network-add">
+          <BusyLabel busy={save.busy} idle="Add network" busyText="Adding…" />
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Connections(props: { onToast: (text: string) => void }) {
+  const [list, setList] = useState<readonly Connection[]>();
+  const [loadError, setLoadError] = useState<string>();
+  const action = useAction();
+  const load = useCallback(() => {
+    callBackground({ type: 'listConnections' }).then(setList, (e) => setLoadError(errorMessage(e)));
+  }, []);
+  useEffect(load, [load]);
+  return (
+    <section class="stack" aria-labelledby="connections-title">
+      <h2 class="section-title" id="connections-title">
+        Connected sites
+      </h2>
+      {loadError && <Alert tone="danger">{loadError}</Alert>}
+      {list &&
+        (list.length === 0 ? (
+          <div class="card list-empty">No site is connected.</div>
+        ) : (
+          <ul class="list">
+            {list.map((c) => (
+              <li key={c.origin} data-testid="connection" data-origin={c.origin}>
+                <span class="token-icon" aria-hidden="true">
+                  <GlobeIcon size={16} />
+                </span>
+                <div class="grow">
+                  <strong class="truncate" style={{ display: 'block' }} title={c.origin}>
+                    {originHost(c.origin)}
+                  </strong>
+                  <div class="subtle truncate">
+                    {c.accounts.map(shortAddress).join(', ')} · {timeAgo(c.connectedAt)}
+                  </div>
+                </div>
+                <button
+                  type="button"
+                  class="btn sm outline"
+                  data-testid="disconnect"
+                  disabled={action.busy}
+                  onClick={() =>
+                    void action
+                      .run(() => callBackground({ type: 'disconnectOrigin', origin: c.origin }))
+                      .then((r) => {
+                        if (!r) return;
+                        props.onToast(`Disconnected ${originHost(c.origin)}`);
+                        load();
+                      })
+                  }
+                >
+                  Disconnect
+                </button>
+              </li>
+            ))}
+          </ul>
+        ))}
+      {action.error && (
+        <Alert tone="danger" role="alert">
+          {action.error}
+        </Alert>
+      )}
+    </section>
+  );
+}
