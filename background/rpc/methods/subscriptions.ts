@@ -83,7 +83,7 @@ export const subscriptionMethods = {
   },
   eth_newPendingTransactionFilter: {
     policy: 'public',
-    handle: () => {
+    handle: async () => {
       throw providerErrors.unsupportedMethod({
         message:
           'eth_newPendingTransactionFilter is not supported by CKM Wallet: it reads chains over HTTP, which has no pending-transaction feed.',
