@@ -5,32 +5,46 @@
  * requires; each waits for the stored state to load before it answers.
  * @module
  */
+
+import type { Transport } from '../ckm/client/transport';
 import { listenForProviders } from './provider-connections';
 import { visibleAccounts } from './rpc/methods/access';
 import type { Services } from './rpc/types';
 import { createAccountsService } from './services/accounts';
 import { createActivityService } from './services/activity';
-import { createApprovalsService } from './services/approvals';
+import { createApprovalsService, type WindowOpener } from './services/approvals';
 import { createAssetsService } from './services/assets';
 import { createKeyringService } from './services/keyring';
-import { createNetworksService } from './services/networks';
+import { createNetworksService, type NetworksServiceOptions } from './services/networks';
 import { createPermissionsService } from './services/permissions';
 import { createProviderEventsService } from './services/provider-events';
 import { createSettingsService } from './services/settings';
 import { createSignerService } from './services/signer';
 import { createSubscriptionsService } from './services/subscriptions';
 import { createTransactionsService } from './services/transactions';
-import { indexedDbVaultStore } from './services/vault-store';
+import { indexedDbVaultStore, type VaultStore } from './services/vault-store';
 import { broadcastUiEvent, listenForUi } from './ui-handlers';
 
-export function createServices(): Services {
+/** What tests replace: storage, the approval window, the servers' transport, the built-in chains. */
+export type ServiceDeps = {
+  readonly store?: VaultStore;
+  readonly opener?: WindowOpener;
+  readonly transport?: Transport;
+  readonly networks?: NetworksServiceOptions;
+};
+
+export function createServices(deps: ServiceDeps = {}): Services {
   const settings = createSettingsService();
   const events = createProviderEventsService();
-  const networks = createNetworksService(events);
-  const keyring = createKeyringService({ store: indexedDbVaultStore(), settings });
+  const networks = createNetworksService(events, deps.networks);
+  const keyring = createKeyringService({
+    store: deps.store ?? indexedDbVaultStore(),
+    settings,
+    ...(deps.transport ? { transport: deps.transport } : {}),
+  });
   const accounts = createAccountsService(keyring);
   const permissions = createPermissionsService();
-  const approvals = createApprovalsService();
+  const approvals = createApprovalsService(deps.opener);
   const signer = createSignerService(keyring, accounts);
   const activity = createActivityService(networks);
   const assets = createAssetsService(networks);
@@ -66,7 +80,7 @@ export function servicesReady(services: Services): Promise<void> {
 }
 
 /** `accountsChanged` to each open origin whose visible accounts may have changed. */
-function wireAccountEvents(services: Services): void {
+export function wireAccountEvents(services: Services): void {
   const last = new Map<string, string>();
   const notify = (origins: readonly string[]) => {
     for (const origin of origins) {
@@ -93,8 +107,8 @@ function wireAccountEvents(services: Services): void {
   });
 }
 
-export function startBackground(): Services {
-  const services = createServices();
+export function startBackground(deps: ServiceDeps = {}): Services {
+  const services = createServices(deps);
   const ready = servicesReady(services);
   listenForProviders(services, ready);
   listenForUi(services, ready);

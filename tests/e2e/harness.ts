@@ -3,15 +3,17 @@
  * extension and a fresh profile.
  *
  * ```ts
- * const wallet = await launchWallet();
+ * const wallet = await launchWallet();          // onboarded with the CKM servers of `npm start`
  * const page = await wallet.browser.newPage();
  * await page.goto(dappUrl);
- * const popup = await wallet.openPopup();
+ * await page.click('#connect');                  // the dApp calls eth_requestAccounts
+ * await wallet.approveNext();                     // the wallet's prompt: Connect
  * await wallet.close();
  * ```
  *
- * Build first (`npm run build`, which `npm test` runs). Onboarding helpers (a wallet already
- * created with the CKM servers, approve/reject the next prompt) come with the wallet issue.
+ * Build first (`npm run build`, which `npm test` runs), and have the CKM servers running (`npm
+ * start`, or `servers` below). Onboarding goes through the real popup, exactly as a person does
+ * it: create, pin the servers, choose a password, run the DKG. See docs/testing-your-dapp.md.
  * @module
  */
 import { existsSync } from 'node:fs';
@@ -32,6 +34,34 @@ export type LaunchWalletOptions = {
   headless?: boolean;
   /** How long to wait for the extension's service worker, in ms (default 15 000). */
   timeoutMs?: number;
+  /**
+   * Create a wallet through the popup before returning (default true). `false` returns the
+   * extension as installed, on its welcome screen.
+   */
+  onboard?: boolean;
+  /** The CKM servers to create the wallet with; default the two that `npm start` runs. */
+  servers?: readonly string[];
+  /** The wallet's password (default `correct horse battery staple`). */
+  password?: string;
+};
+
+export const DEFAULT_PASSWORD = 'correct horse battery staple';
+
+export type PromptOptions = {
+  /** How long to wait for the prompt, in ms (default 30 000). */
+  timeoutMs?: number;
+  /** Runs on the prompt page before the click (e.g. to edit the fee fields). */
+  before?: (prompt: Page) => Promise<void>;
+};
+
+/** What `approveNext` saw. */
+export type PromptResult = {
+  /** The approval kind (`connect`, `message`, `typedData`, `transaction`, …). */
+  readonly kind: string;
+  /** The prompt's warnings, by kind. */
+  readonly warnings: readonly string[];
+  /** "Co-signed by … in … ms", for signatures. */
+  readonly cosigner?: string;
 };
 
 export type Wallet = {
@@ -41,6 +71,16 @@ export type Wallet = {
   serviceWorker(): Promise<WebWorker>;
   /** Opens the popup page in a new tab and waits for it to load. */
   openPopup(): Promise<Page>;
+  /** The onboarded account's address (undefined with `onboard: false`). */
+  readonly address: `0x${string}` | undefined;
+  /** The password the wallet was created with. */
+  readonly password: string;
+  /** Waits for the next approval prompt and approves it. */
+  approveNext(options?: PromptOptions): Promise<PromptResult>;
+  /** Waits for the next approval prompt and rejects it. */
+  rejectNext(options?: PromptOptions): Promise<PromptResult>;
+  /** The approval window's page, once one is open. */
+  approvalPage(timeoutMs?: number): Promise<Page>;
   /** Closes the browser and deletes the profile. */
   close(): Promise<void>;
 };
@@ -66,9 +106,57 @@ export async function launchWallet(options: LaunchWalletOptions = {}): Promise<W
       { timeout: options.timeoutMs ?? 15_000 },
     );
     const extensionId = new URL(target.url()).host;
+    const password = options.password ?? DEFAULT_PASSWORD;
+    const openPopup = async () => {
+      const page = await browser.newPage();
+      await page.goto(`chrome-extension://${extensionId}/popup.html`, { waitUntil: 'load' });
+      return page;
+    };
+    const address =
+      options.onboard === false
+        ? undefined
+        : await onboard(await openPopup(), password, options.servers);
+    const approvalPage = (timeoutMs = 30_000) => findApprovalPage(browser, extensionId, timeoutMs);
+    const answer = async (action: 'approve' | 'reject', prompt: PromptOptions = {}) => {
+      const page = await approvalPage(prompt.timeoutMs);
+      const root = await page.waitForSelector('[data-testid="approval"]', {
+        timeout: prompt.timeoutMs ?? 30_000,
+      });
+      if (!root) throw new Error('no approval prompt appeared');
+      const kind = (await root.evaluate((el) => el.getAttribute('data-kind'))) ?? '';
+      const id = await root.evaluate((el) => el.getAttribute('data-id'));
+      const warnings = await page.$$eval('[data-testid="warning"]', (els) =>
+        els.map((el) => el.getAttribute('data-kind') ?? ''),
+      );
+      if (prompt.before) await prompt.before(page);
+      await page.click(`[data-testid="${action}"]`);
+      let cosigner: string | undefined;
+      if (action === 'approve' && ['message', 'typedData', 'transaction'].includes(kind)) {
+        const shown = await page
+          .waitForSelector('[data-testid="cosigner"]', { timeout: prompt.timeoutMs ?? 60_000 })
+          .catch(() => null);
+        cosigner = (await shown?.evaluate((el) => el.textContent ?? '')) ?? undefined;
+      }
+      // The prompt moves on (next item, or the window closes) before the next answer.
+      await page
+        .waitForFunction(
+          (previous) =>
+            document.querySelector('[data-testid="approval"]')?.getAttribute('data-id') !==
+            previous,
+          { timeout: 10_000 },
+          id,
+        )
+        .catch(() => {});
+      return { kind, warnings, ...(cosigner ? { cosigner } : {}) };
+    };
     return {
       browser,
       extensionId,
+      address,
+      password,
+      approvalPage,
+      approveNext: (prompt) => answer('approve', prompt),
+      rejectNext: (prompt) => answer('reject', prompt),
       async serviceWorker() {
         const worker = await (
           await browser.waitForTarget(
@@ -80,11 +168,7 @@ export async function launchWallet(options: LaunchWalletOptions = {}): Promise<W
         if (!worker) throw new Error('the extension service worker is not running');
         return worker;
       },
-      async openPopup() {
-        const page = await browser.newPage();
-        await page.goto(`chrome-extension://${extensionId}/popup.html`, { waitUntil: 'load' });
-        return page;
-      },
+      openPopup,
       async close() {
         await browser.close();
         await rm(userDataDir, { recursive: true, force: true });
@@ -95,4 +179,78 @@ export async function launchWallet(options: LaunchWalletOptions = {}): Promise<W
     await rm(userDataDir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The approval window (`popup.html?approval=1`), waiting for it to open. */
+async function findApprovalPage(browser: Browser, extensionId: string, timeoutMs: number) {
+  const target = await browser.waitForTarget(
+    (t) =>
+      t.type() === 'page' &&
+      t.url().startsWith(`chrome-extension://${extensionId}/popup.html`) &&
+      t.url().includes('approval=1'),
+    { timeout: timeoutMs },
+  );
+  const page = await target.page();
+  if (!page) throw new Error('the approval window has no page');
+  return page;
+}
+
+/**
+ * Creates the wallet through the popup as a person does: welcome → servers (each shown with its
+ * pinned identity) → password → DKG progress → address. Returns the new address.
+ */
+async function onboard(
+  page: Page,
+  password: string,
+  servers: readonly string[] | undefined,
+): Promise<`0x${string}`> {
+  const click = async (testId: string, timeout = 30_000) => {
+    const element = await page.waitForSelector(`[data-testid="${testId}"]:not([disabled])`, {
+      timeout,
+    });
+    await element?.click();
+  };
+  await click('create-start');
+  if (servers) {
+    // Replace the defaults with the caller's servers.
+    for (;;) {
+      const remove = await page.$('[data-testid="server-row"] [data-testid="server-remove"]');
+      if (!remove) break;
+      await remove.click();
+    }
+    for (const url of servers) {
+      await page.type('[data-testid="server-url"]', url);
+      await click('server-add');
+    }
+  }
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll('[data-testid="server-row"]').length > 0 &&
+      [...document.querySelectorAll('[data-testid="server-row"]')].every(
+        (row) => row.getAttribute('data-status') === 'ok',
+      ),
+    { timeout: 30_000 },
+  );
+  await click('servers-continue');
+  await page.waitForSelector('[data-testid="password"]');
+  await page.type('[data-testid="password"]', password);
+  await page.type('[data-testid="password-confirm"]', password);
+  await click('create-wallet');
+  const done = await Promise.race([
+    page.waitForSelector('[data-testid="created-address"]', { timeout: 180_000 }).then(() => 'ok'),
+    page.waitForSelector('[data-testid="create-error"]', { timeout: 180_000 }).then(() => 'error'),
+  ]);
+  if (done === 'error') {
+    const message = await page.$eval('[data-testid="create-error"]', (el) => el.textContent);
+    throw new Error(`onboarding failed: ${message}`);
+  }
+  const address = await page.$eval(
+    '[data-testid="created-address"]',
+    (el) => el.getAttribute('data-address') ?? el.textContent ?? '',
+  );
+  await click('onboarding-done');
+  await page.close();
+  const match = /0x[0-9a-fA-F]{40}/.exec(address);
+  if (!match) throw new Error(`onboarding showed no address (${address})`);
+  return match[0] as `0x${string}`;
 }

@@ -1,46 +1,74 @@
 import { providerErrors } from '@metamask/rpc-errors';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createServices } from '../../../background/index';
 import { routeRequest } from '../../../background/rpc/router';
 import type { MethodTable, Services } from '../../../background/rpc/types';
-import { createNetworksService } from '../../../background/services/networks';
+import { memoryVaultStore } from '../../../background/services/vault-store';
 
-const services: Services = { networks: createNetworksService() };
 const context = { origin: 'http://127.0.0.1:9011' };
+const noWindow = { open: async () => {}, onClosed: () => {} };
+let services: Services;
 
+beforeEach(() => {
+  fakeBrowser.reset();
+  services = createServices({ store: memoryVaultStore(), opener: noWindow });
+});
 afterEach(() => vi.restoreAllMocks());
 
 describe('RPC router', () => {
-  it('answers eth_chainId with the current chain in hex', async () => {
+  it("answers eth_chainId with the origin's chain in hex", async () => {
     expect(await routeRequest({ method: 'eth_chainId' }, context, services)).toEqual({
       ok: true,
       result: '0x7a69',
     });
-    const mainnet = createNetworksService({
-      chainId: 1,
-      name: 'Ethereum',
-      rpcUrl: 'http://127.0.0.1:1',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    const mainnet = createServices({
+      store: memoryVaultStore(),
+      opener: noWindow,
+      networks: {
+        builtIns: [
+          {
+            chainId: 1,
+            name: 'Ethereum',
+            rpcUrl: 'http://127.0.0.1:1',
+            nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+          },
+        ],
+        defaultChainId: 1,
+      },
     });
-    expect(await routeRequest({ method: 'eth_chainId' }, context, { networks: mainnet })).toEqual({
+    await mainnet.networks.ready;
+    expect(await routeRequest({ method: 'eth_chainId' }, context, mainnet)).toEqual({
       ok: true,
       result: '0x1',
     });
   });
 
-  it('rejects an unknown method with EIP-1193 4200, naming the method', async () => {
-    expect(await routeRequest({ method: 'eth_unknownThing' }, context, services)).toEqual({
+  it('refuses account-bound methods from an origin that is not connected (4100)', async () => {
+    const outcome = await routeRequest(
+      { method: 'eth_sendTransaction', params: [{}] },
+      context,
+      services,
+    );
+    expect(outcome).toMatchObject({ ok: false, error: { code: 4100 } });
+  });
+
+  it('rejects an unknown wallet method with EIP-1193 4200, naming the method', async () => {
+    expect(await routeRequest({ method: 'wallet_unknownThing' }, context, services)).toEqual({
       ok: false,
       error: {
         code: 4200,
-        message: 'The method "eth_unknownThing" is not supported by CKM Wallet.',
+        message: 'The method "wallet_unknownThing" is not supported by CKM Wallet.',
       },
     });
   });
 
   it('does not treat inherited object keys as methods', async () => {
+    // Not in the table, so they are the chain's business (forwarded, and here the chain is down).
     for (const method of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       const outcome = await routeRequest({ method }, context, services);
-      expect(outcome).toMatchObject({ ok: false, error: { code: 4200 } });
+      expect(outcome.ok).toBe(false);
+      if (!outcome.ok) expect([4200, 4901]).toContain(outcome.error.code);
     }
   });
 

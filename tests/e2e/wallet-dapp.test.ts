@@ -1,0 +1,225 @@
+/**
+ * The wallet against MetaMask's own test dApp, unchanged, with real everything: Chromium with the
+ * built extension, anvil, two CKM server processes. The wallet is onboarded through its popup
+ * (the harness), and every signature is checked by recovery or on chain, not just by the absence
+ * of an error.
+ */
+import type { Page } from 'puppeteer-core';
+import { type Hex, recoverMessageAddress } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonRpc } from '../../scripts/stack/wait';
+import { launchWallet, type Wallet } from './harness';
+import { fund, type LocalServices, startLocalServices } from './support/services';
+
+let services: LocalServices;
+let wallet: Wallet;
+let dapp: Page;
+let address: string;
+
+const text = (page: Page, selector: string) =>
+  page.$eval(selector, (el) => (el as HTMLElement).innerText.trim());
+
+async function waitText(page: Page, selector: string, predicate: (value: string) => boolean) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await text(page, selector).catch(() => '');
+    if (predicate(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${selector} never matched; last "${value}"`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The newest transaction from the wallet's address, once mined; its receipt. */
+async function minedFrom(from: string, nonce: number) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const count = Number(
+      (await jsonRpc(services.anvil.url, 'eth_getTransactionCount', [from, 'latest'])) as Hex,
+    );
+    if (count > nonce) break;
+    if (Date.now() > deadline) throw new Error(`no transaction with nonce ${nonce} was mined`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const block = (await jsonRpc(services.anvil.url, 'eth_getBlockByNumber', ['latest', true])) as {
+    transactions: { hash: Hex; from: string; nonce: Hex; type: Hex }[];
+  };
+  const tx = block.transactions.find(
+    (t) => t.from.toLowerCase() === from.toLowerCase() && Number(t.nonce) === nonce,
+  );
+  if (!tx) throw new Error(`nonce ${nonce} is not in the latest block`);
+  const receipt = (await jsonRpc(services.anvil.url, 'eth_getTransactionReceipt', [tx.hash])) as {
+    status: Hex;
+    contractAddress: string | null;
+  };
+  return { tx, receipt };
+}
+
+const nonceOf = async (who: string) =>
+  Number((await jsonRpc(services.anvil.url, 'eth_getTransactionCount', [who, 'latest'])) as Hex);
+
+beforeAll(async () => {
+  services = await startLocalServices();
+  wallet = await launchWallet();
+  address = (wallet.address as string).toLowerCase();
+  await fund(services.anvil, address);
+  dapp = await wallet.browser.newPage();
+  await dapp.goto(services.dapp.url, { waitUntil: 'load' });
+}, 240_000);
+
+afterAll(async () => {
+  await wallet?.close();
+  await services?.stop();
+});
+
+describe('CKM Wallet with @metamask/test-dapp', () => {
+  it('refuses to sign before the site is connected (4100)', async () => {
+    const error = await dapp.evaluate(async (from) => {
+      try {
+        await (
+          window as unknown as { ethereum: { request(a: unknown): Promise<unknown> } }
+        ).ethereum.request({
+          method: 'personal_sign',
+          params: ['0x68656c6c6f', from],
+        });
+        return undefined;
+      } catch (e) {
+        return (e as { code: number }).code;
+      }
+    }, address);
+    expect(error).toBe(4100);
+  });
+
+  it('connects: the prompt shows the site and the dApp gets the account', async () => {
+    await dapp.click('#connectButton');
+    const prompt = await wallet.approveNext();
+    expect(prompt.kind).toBe('connect');
+    await waitText(dapp, '#accounts', (v) => v.toLowerCase().includes(address));
+  });
+
+  it('rejecting a prompt gives 4001', async () => {
+    const pending = dapp.evaluate(async (from) => {
+      try {
+        await (
+          window as unknown as { ethereum: { request(a: unknown): Promise<unknown> } }
+        ).ethereum.request({
+          method: 'personal_sign',
+          params: ['0x72656a656374206d65', from],
+        });
+        return undefined;
+      } catch (e) {
+        return (e as { code: number }).code;
+      }
+    }, address);
+    await wallet.rejectNext();
+    expect(await pending).toBe(4001);
+  });
+
+  it('personal_sign: a threshold signature that recovers to the account, and the dApp verifies it', async () => {
+    await dapp.click('#personalSign');
+    const prompt = await wallet.approveNext();
+    expect(prompt.kind).toBe('message');
+    expect(prompt.cosigner).toMatch(/server-a|server-b/);
+    const signature = (await waitText(dapp, '#personalSignResult', (v) =>
+      /^0x[0-9a-f]{130}$/i.test(v),
+    )) as Hex;
+    const message = await dapp.evaluate(
+      () =>
+        `0x${Array.from(new TextEncoder().encode('Example `personal_sign` message'))
+          .map((b) => b.toString(16).padStart(2, '0'))
+          .join('')}`,
+    );
+    const recovered = await recoverMessageAddress({ message: { raw: message as Hex }, signature });
+    expect(recovered.toLowerCase()).toBe(address);
+    await dapp.click('#personalSignVerify');
+    await waitText(dapp, '#personalSignVerifyECRecoverResult', (v) => v.toLowerCase() === address);
+  });
+
+  for (const version of ['V3', 'V4'] as const) {
+    it(`eth_signTypedData_${version.toLowerCase()}: signed and verified by the dApp`, async () => {
+      await dapp.click(`#signTypedData${version}`);
+      const prompt = await wallet.approveNext();
+      expect(prompt.kind).toBe('typedData');
+      await waitText(dapp, `#signTypedData${version}Result`, (v) => /^0x[0-9a-f]{130}$/i.test(v));
+      await dapp.click(`#signTypedData${version}Verify`);
+      await waitText(
+        dapp,
+        `#signTypedData${version}VerifyResult`,
+        (v) => v.toLowerCase() === address,
+      );
+    });
+  }
+
+  it('EIP-1559 send: approved, threshold-signed, mined', async () => {
+    const nonce = await nonceOf(address);
+    await dapp.click('#sendEIP1559Button');
+    const prompt = await wallet.approveNext();
+    expect(prompt.kind).toBe('transaction');
+    const { tx, receipt } = await minedFrom(address, nonce);
+    expect(receipt.status).toBe('0x1');
+    expect(tx.type).toBe('0x2');
+  });
+
+  it('legacy send: approved, threshold-signed, mined', async () => {
+    const nonce = await nonceOf(address);
+    await dapp.click('#sendButton');
+    await wallet.approveNext();
+    const { tx, receipt } = await minedFrom(address, nonce);
+    expect(receipt.status).toBe('0x1');
+    expect(tx.type).toBe('0x0');
+  });
+
+  it('ERC-20: deploy, then transfer', async () => {
+    let nonce = await nonceOf(address);
+    await dapp.click('#createToken');
+    await wallet.approveNext({ timeoutMs: 60_000 });
+    const deployed = await minedFrom(address, nonce);
+    expect(deployed.receipt.status).toBe('0x1');
+    expect(deployed.receipt.contractAddress).toMatch(/^0x[0-9a-f]{40}$/i);
+    await waitText(dapp, '#tokenAddresses, #erc20TokenAddresses', (v) => /0x[0-9a-f]{40}/i.test(v));
+    nonce = await nonceOf(address);
+    await dapp.click('#transferTokens');
+    const prompt = await wallet.approveNext();
+    expect(prompt.kind).toBe('transaction');
+    const transfer = await minedFrom(address, nonce);
+    expect(transfer.receipt.status).toBe('0x1');
+  });
+
+  it('the permit signature (EIP-2612) is called out and verifies', async () => {
+    await dapp.click('#signPermit');
+    const prompt = await wallet.approveNext();
+    expect(prompt.kind).toBe('typedData');
+    expect(prompt.warnings).toContain('permit');
+    await waitText(dapp, '#signPermitResult', (v) => /^0x[0-9a-f]{130}$/i.test(v));
+    await dapp.click('#signPermitVerify');
+    await waitText(dapp, '#signPermitVerifyResult', (v) => v.toLowerCase() === address);
+  });
+
+  it('ERC-721: deploy, mint, setApprovalForAll with its warning', async () => {
+    let nonce = await nonceOf(address);
+    await dapp.click('#deployNFTsButton');
+    await wallet.approveNext({ timeoutMs: 60_000 });
+    expect((await minedFrom(address, nonce)).receipt.status).toBe('0x1');
+    await waitText(dapp, '#nftsStatus', (v) => /deployed/i.test(v));
+    nonce = await nonceOf(address);
+    await dapp.click('#mintButton');
+    await wallet.approveNext();
+    expect((await minedFrom(address, nonce)).receipt.status).toBe('0x1');
+    nonce = await nonceOf(address);
+    await dapp.click('#setApprovalForAllButton');
+    const prompt = await wallet.approveNext();
+    expect(prompt.warnings).toContain('approval-for-all');
+    expect((await minedFrom(address, nonce)).receipt.status).toBe('0x1');
+  });
+
+  it('revoking permissions disconnects the site', async () => {
+    await dapp.click('#revokeAccountsPermission');
+    const accounts = await dapp.evaluate(() =>
+      (
+        window as unknown as { ethereum: { request(a: unknown): Promise<unknown> } }
+      ).ethereum.request({
+        method: 'eth_accounts',
+      }),
+    );
+    expect(accounts).toEqual([]);
+  });
+});
