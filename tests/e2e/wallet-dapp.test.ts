@@ -17,7 +17,7 @@ let dapp: Page;
 let address: string;
 
 const text = (page: Page, selector: string) =>
-  page.$eval(selector, (el) => (el as HTMLElement).innerText.trim());
+  page.$eval(selector, (el) => (el.textContent ?? '').trim());
 
 async function waitText(page: Page, selector: string, predicate: (value: string) => boolean) {
   const deadline = Date.now() + 60_000;

@@ -197,7 +197,8 @@ describe('keyring, vault and signer', { timeout: 180_000 }, () => {
 
   it('a damaged device state does not decode', () => {
     const bytes = encodeDeviceState(keyring.wallet().state);
-    bytes[bytes.length - 3] ^= 0xff;
+    const at = bytes.length - 3;
+    bytes[at] = (bytes[at] as number) ^ 0xff;
     expect(() => decodeDeviceState(bytes)).toThrow(CkmError);
   });
 });
