@@ -8,9 +8,11 @@ import { JsonRpcError, providerErrors, rpcErrors } from '@metamask/rpc-errors';
 import type { WireRpcError } from '../../content/page-channel';
 import { isWalletError, type WalletError } from '../errors';
 import { accountMethods } from './methods/accounts';
+import { assetMethods } from './methods/assets';
 import { chainMethods } from './methods/chain';
 import { forwardToChain } from './methods/forward';
 import { signMethods } from './methods/sign';
+import { subscriptionMethods } from './methods/subscriptions';
 import { transactionMethods } from './methods/transaction';
 import type { MethodHandler, MethodTable, RequestContext, RpcRequest, Services } from './types';
 
@@ -19,6 +21,8 @@ export const METHODS: MethodTable = {
   ...accountMethods,
   ...signMethods,
   ...transactionMethods,
+  ...assetMethods,
+  ...subscriptionMethods,
 };
 
 export type RpcOutcome = { ok: true; result: unknown } | { ok: false; error: WireRpcError };
