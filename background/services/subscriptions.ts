@@ -342,7 +342,8 @@ export function createSubscriptionsService(
       const due = [...subscriptions.values()].filter(
         (s) => s.chainId === chainId && s.nextBlock <= latest,
       );
-      await Promise.all(due.map((sub) => deliver(sub, latest, block)));
+      // Settled, not all: the next round must not start while a delivery of this one still runs.
+      await Promise.allSettled(due.map((sub) => deliver(sub, latest, block)));
     } catch {
       // The chain did not answer this round; the next round tries again.
     } finally {
