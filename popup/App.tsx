@@ -31,11 +31,14 @@ export function App() {
   const refresh = useCallback(async () => {
     const mine = ++seq.current;
     try {
+      const listing = () =>
+        callBackground({ type: 'listApprovals' }).catch((): undefined => undefined);
+      // In the approval window both answers are needed at once: ask in parallel.
+      const early = approvalMode ? listing() : undefined;
       const next = await callBackground({ type: 'getState' });
       let items: readonly ApprovalItem[] | undefined = [];
-      if (approvalMode || next.pendingApprovals > 0) {
-        items = await callBackground({ type: 'listApprovals' }).catch(() => undefined);
-      }
+      if (early) items = await early;
+      else if (next.pendingApprovals > 0) items = await listing();
       if (mine !== seq.current) return;
       setState(next);
       setApprovals(items);

@@ -21,7 +21,7 @@ export function Tree(props: { nodes: readonly TreeNode[]; depth?: number; testid
               <Tree nodes={node.children} depth={depth + 1} />
             </details>
           ) : (
-            <div class="leaf">
+            <div class={(node.value?.length ?? 0) > 28 ? 'leaf wide' : 'leaf'}>
               <span class="k" title={node.type}>
                 {node.label}
               </span>

@@ -9,12 +9,18 @@ import { errorMessage } from '../api';
 import { BackIcon, CheckIcon, CloseIcon, CopyIcon, InfoIcon, WarningIcon } from './icons';
 
 /** A button label that swaps to a busy text without changing the button's size. */
-export function BusyLabel(props: { busy: boolean; idle: ComponentChildren; busyText: string }) {
+export function BusyLabel(props: {
+  busy: boolean;
+  idle: ComponentChildren;
+  busyText: string;
+  /** Shown instead of the spinner (e.g. a check once done). */
+  icon?: ComponentChildren;
+}) {
   return (
     <span class="btn-label">
       <span hidden={props.busy}>{props.idle}</span>
       <span hidden={!props.busy} aria-hidden={!props.busy}>
-        <span class="spinner" />
+        {props.icon ?? <span class="spinner" />}
         {props.busyText}
       </span>
     </span>
@@ -124,7 +130,7 @@ export function Field(props: {
 }
 
 /** A deterministic gradient disc from an address, so accounts are told apart at a glance. */
-export function Avatar(props: { address: string; large?: boolean }) {
+export function Avatar(props: { address: string; size?: 'xs' | 'lg' }) {
   const hex = props.address.replace(/^0x/i, '').toLowerCase().padEnd(12, '0');
   const h1 = Number.parseInt(hex.slice(0, 4), 16) % 360;
   const h2 = (h1 + 60 + (Number.parseInt(hex.slice(4, 8), 16) % 120)) % 360;
@@ -132,7 +138,9 @@ export function Avatar(props: { address: string; large?: boolean }) {
   const style = {
     background: `linear-gradient(${angle}deg, hsl(${h1} 70% 58%), hsl(${h2} 72% 48%))`,
   };
-  return <span class={`avatar${props.large ? ' lg' : ''}`} style={style} aria-hidden="true" />;
+  return (
+    <span class={`avatar${props.size ? ` ${props.size}` : ''}`} style={style} aria-hidden="true" />
+  );
 }
 
 /** The top bar of a sub-screen: back, title, an optional action. */

@@ -13,7 +13,7 @@ import type {
 } from '../../background/approvals-api';
 import type { Warning } from '../../background/decode/types';
 import type { UiReplies } from '../../background/ui-api';
-import { callBackground, errorMessage } from '../api';
+import { callBackground, errorCode, errorMessage } from '../api';
 import { ArrowRight, CheckIcon, GlobeIcon } from '../components/icons';
 import { Tree, Warnings } from '../components/insight';
 import { Alert, Avatar, Bar, BusyLabel, CopyButton, ErrorText } from '../components/ui';
@@ -225,6 +225,10 @@ function Prompt(props: {
         type: 'resolveApproval',
         id: item.id,
         result: draft.result,
+      }).catch((cause: unknown) => {
+        // Unlocking may already have settled an unlock prompt.
+        if (request.kind === 'unlock' && errorCode(cause) === 'NotFound') return {};
+        throw cause;
       });
       props.onFinish({ kind: 'approved', ...(reply.cosigner ? { cosigner: reply.cosigner } : {}) });
     } catch (cause) {
@@ -263,6 +267,7 @@ function Prompt(props: {
         <h1 class="prompt-title" tabIndex={-1} ref={heading}>
           {titleOf(request)}
         </h1>
+        <Warnings warnings={warningsOf(request)} />
         <PromptBody
           request={request}
           state={state}
@@ -271,7 +276,6 @@ function Prompt(props: {
           disabled={locked}
           onSubmit={() => void approve()}
         />
-        <Warnings warnings={warningsOf(request)} />
         <ErrorText error={error} testid="approval-error" />
       </div>
       <div class="footer">
@@ -307,6 +311,7 @@ function Prompt(props: {
               busy={busy === 'approve' || done}
               idle={approveLabel(request)}
               busyText={done ? 'Done' : busyLabel(request)}
+              icon={done ? <CheckIcon size={18} /> : undefined}
             />
           </button>
         </div>
@@ -376,7 +381,7 @@ function PromptHead(props: { item: ApprovalItem; state: State; position: number;
         <div class="prompt-meta">
           {account && (
             <span class="badge" title={checksum(account)} data-testid="approval-account">
-              <Avatar address={account} />
+              <Avatar address={account} size="xs" />
               {accountName(account, state) ?? 'Account'} · {shortAddress(account)}
             </span>
           )}

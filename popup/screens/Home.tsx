@@ -125,7 +125,7 @@ export function Home({ state, onOpenSettings, onOpenApprovals, refresh }: HomePr
         )}
         {account && (
           <section class="account-card" aria-label="Account">
-            <Avatar address={account.address} large />
+            <Avatar address={account.address} size="lg" />
             <button
               type="button"
               class="selector"

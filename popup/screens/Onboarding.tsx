@@ -445,6 +445,7 @@ function PasswordStep(props: {
   const [touched, setTouched] = useState(false);
   const strength = estimatePasswordStrength(password);
   const mismatch = confirm !== '' && confirm !== password;
+  const showMismatch = mismatch && (touched || confirm.length >= password.length);
   const canCreate = strength.acceptable && confirm === password;
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => first.current?.focus(), []);
@@ -486,11 +487,7 @@ function PasswordStep(props: {
         <Field
           id="password-confirm"
           label="Confirm password"
-          error={
-            mismatch && (touched || confirm.length >= password.length)
-              ? 'The passwords do not match.'
-              : undefined
-          }
+          error={showMismatch ? 'The passwords do not match.' : undefined}
         >
           <input
             id="password-confirm"
@@ -499,7 +496,7 @@ function PasswordStep(props: {
             autoComplete="new-password"
             value={confirm}
             data-testid="password-confirm"
-            aria-invalid={mismatch ? 'true' : undefined}
+            aria-invalid={showMismatch ? 'true' : undefined}
             onInput={(e) => setConfirm(e.currentTarget.value)}
             onBlur={() => setTouched(true)}
           />
@@ -635,7 +632,12 @@ function DoneStep(props: { address: string; onDone: () => void }) {
           <p class="lead">This is your Ethereum address. It is safe to share.</p>
         </div>
         <div class="card tight row">
-          <span class="mono break grow" data-testid="created-address" title={address}>
+          <span
+            class="mono break grow"
+            data-testid="created-address"
+            data-address={address}
+            title={address}
+          >
             {address}
           </span>
           <CopyButton text={address} label="Copy address" />

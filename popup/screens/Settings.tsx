@@ -172,7 +172,9 @@ function Servers(props: { state: State }) {
               <div class="grow">
                 <div class="row between">
                   <strong class="truncate">{s.name}</strong>
-                  <span class="subtle">party {s.party}</span>
+                  <span class="subtle" style={{ whiteSpace: 'nowrap' }}>
+                    party {s.party}
+                  </span>
                 </div>
                 <div class="subtle truncate" title={s.url}>
                   {s.url}
