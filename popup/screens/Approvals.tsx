@@ -225,7 +225,7 @@ function Prompt(props: {
         type: 'resolveApproval',
         id: item.id,
         result: draft.result,
-      }).catch((cause: unknown) => {
+      }).catch((cause: unknown): UiReplies['resolveApproval'] => {
         // Unlocking may already have settled an unlock prompt.
         if (request.kind === 'unlock' && errorCode(cause) === 'NotFound') return {};
         throw cause;
