@@ -4,6 +4,7 @@ import {
   describeMessage,
   describeTransaction,
   describeTypedData,
+  type Warning,
   type WarningKind,
 } from '../../../background/decode';
 import {
@@ -28,7 +29,7 @@ const tx = { from: FROM, to: TOKEN, chainId: CHAIN_ID } as const;
 const siwe = siweMessages(DAPP_HOST, FROM);
 
 /** One request that fires each kind. */
-const FIRES: Record<WarningKind, () => { warnings: readonly { kind: string }[] }> = {
+const FIRES: Record<WarningKind, () => { warnings: readonly Warning[] }> = {
   'unlimited-approval': () =>
     describeTransaction({
       ...tx,
