@@ -325,9 +325,10 @@ function chainOf(request: ApprovalRequest, state: State): ChainView | undefined 
     case 'message':
     case 'typedData':
     case 'transaction':
-    case 'addChain':
     case 'watchAsset':
       return request.chain;
+    case 'addChain':
+      return state.network;
     case 'switchChain':
       return request.from;
     case 'connect':
@@ -382,13 +383,20 @@ function PromptHead(props: { item: ApprovalItem; state: State; position: number;
           {account && (
             <span class="badge" title={checksum(account)} data-testid="approval-account">
               <Avatar address={account} size="xs" />
-              {accountName(account, state) ?? 'Account'} · {shortAddress(account)}
+              <span class="truncate">{accountName(account, state) ?? 'Account'}</span>
+              <span class="mono" style={{ flex: 'none' }}>
+                {shortAddress(account)}
+              </span>
             </span>
           )}
           {chain && (
-            <span class="badge" data-testid="approval-chain" title={`Chain ID ${chain.chainId}`}>
+            <span
+              class="badge chain"
+              data-testid="approval-chain"
+              title={`${chain.name} (chain ID ${chain.chainId})`}
+            >
               <span class="dot" aria-hidden="true" />
-              {chain.name}
+              <span class="truncate">{chain.name}</span>
             </span>
           )}
         </div>
