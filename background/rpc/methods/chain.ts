@@ -189,6 +189,17 @@ function toRpcError(error: unknown): unknown {
 }
 
 /**
+ * One chain prompt per origin at a time, as MetaMask: a second switch or add while one waits is
+ * -32002 (resource unavailable), so a page cannot stack prompts.
+ */
+function refuseIfPending(origin: string, { approvals }: Pick<Services, 'approvals'>): void {
+  if (approvals.has(origin, 'switchChain') || approvals.has(origin, 'addChain'))
+    throw rpcErrors.resourceUnavailable({
+      message: 'A request to switch or add a chain is already waiting for the user. Please wait.',
+    });
+}
+
+/**
  * Asks the user to move `origin` to `target`, then moves it. Nothing is asked when the origin
  * is already there. Rejection is the approval's 4001.
  */
@@ -222,6 +233,8 @@ async function switchEthereumChain(
   const chainId = parseHexChainId(param.chainId);
   const target = services.networks.get(chainId);
   if (!target) throw unrecognizedChainError(chainId);
+  if (services.networks.chainOf(origin).chainId === chainId) return null;
+  refuseIfPending(origin, services);
   return switchWithApproval(origin, target, services);
 }
 
@@ -232,6 +245,7 @@ async function addEthereumChain(
 ): Promise<null> {
   const { networks, approvals } = services;
   const input = parseAddChainParam(request);
+  refuseIfPending(origin, services);
   const existing = networks.get(input.chainId);
   if (existing && sameUrl(existing.rpcUrl, input.rpcUrl))
     return switchWithApproval(origin, existing, services);

@@ -34,8 +34,12 @@ afterAll(async () => {
 /** The user, as a test double: approves or rejects each kind of prompt, and remembers them. */
 function fakeUser(answers: Partial<Record<ApprovalRequest['kind'], 'approve' | 'reject'>> = {}) {
   const asked: ApprovalRequest[] = [];
+  /** Prompts the test pretends are still waiting, as `origin kind`. */
+  const waiting = new Set<string>();
   return {
     asked,
+    waiting,
+    has: (origin: string, kind: ApprovalRequest['kind']) => waiting.has(`${origin} ${kind}`),
     async request(_origin: string, request: ApprovalRequest) {
       asked.push(request);
       if ((answers[request.kind] ?? 'approve') === 'reject')
@@ -124,6 +128,24 @@ describe('wallet_switchEthereumChain (EIP-3326)', () => {
     });
     expect(networks.chainOf(ORIGIN).chainId).toBe(31337);
     expect(events.log).toEqual([]);
+  });
+
+  it('refuses (-32002) while a switch or add prompt of the same origin waits', async () => {
+    for (const kind of ['switchChain', 'addChain']) {
+      const user = fakeUser();
+      user.waiting.add(`${ORIGIN} ${kind}`);
+      await expect(
+        call('wallet_switchEthereumChain', [{ chainId: '0x1' }], user),
+      ).rejects.toMatchObject({
+        code: -32002,
+        message: 'A request to switch or add a chain is already waiting for the user. Please wait.',
+      });
+      expect(user.asked).toEqual([]);
+      // Another origin is not held up.
+      expect(
+        await call('wallet_switchEthereumChain', [{ chainId: '0x1' }], user, OTHER),
+      ).toBeNull();
+    }
   });
 
   it("answers 4902 with MetaMask's message for a chain the wallet does not know", async () => {
@@ -262,6 +284,16 @@ describe('wallet_addEthereumChain (EIP-3085)', () => {
       'The RPC URL did not answer eth_chainId: it cannot be reached',
     );
     expect(user.asked).toEqual([]);
+  });
+
+  it('refuses (-32002) while a chain prompt of the same origin waits, before fetching', async () => {
+    const user = fakeUser();
+    user.waiting.add(`${ORIGIN} switchChain`);
+    await expect(call('wallet_addEthereumChain', [param()], user)).rejects.toMatchObject({
+      code: -32002,
+    });
+    expect(user.asked).toEqual([]);
+    expect(networks.get(1338)).toBeUndefined();
   });
 
   it('takes the first usable RPC URL of the list', async () => {
