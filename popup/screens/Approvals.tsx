@@ -361,7 +361,11 @@ function PromptHead(props: { item: ApprovalItem; state: State; position: number;
     <header class="prompt-head">
       <div class="prompt-origin">
         <span class="site-icon" aria-hidden="true">
-          {host.replace(/^www\./, '').charAt(0) || <GlobeIcon />}
+          {/^[a-z]/i.test(host) && !host.startsWith('localhost') ? (
+            host.replace(/^www\./, '').charAt(0)
+          ) : (
+            <GlobeIcon size={22} />
+          )}
         </span>
         <div class="grow">
           <div class="host" data-testid="approval-origin" title={item.origin}>

@@ -152,12 +152,11 @@ export function Home({ state, onOpenSettings, onOpenApprovals, refresh }: HomePr
                 <span class="muted">…</span>
               ) : home.balance === undefined ? (
                 <span class="muted" title="The network did not answer">
-                  —<span class="sym">{network.symbol}</span>
+                  — <span class="sym">{network.symbol}</span>
                 </span>
               ) : (
                 <>
-                  {home.balance}
-                  <span class="sym">{network.symbol}</span>
+                  {home.balance} <span class="sym">{network.symbol}</span>
                 </>
               )}
             </div>
