@@ -16,7 +16,7 @@
  * @see https://developer.chrome.com/docs/extensions/reference/api/scripting#method-registerContentScripts
  * @module
  */
-import browser, { type Scripting } from 'webextension-polyfill';
+import type { Scripting } from 'webextension-polyfill';
 import type { Settings, SettingsService } from './settings';
 
 /** The id of the registered flags script (one id per extension, chosen by us). */
@@ -41,11 +41,20 @@ export type ScriptingApi = Pick<
   'getRegisteredContentScripts' | 'registerContentScripts' | 'unregisterContentScripts'
 >;
 
+/**
+ * `browser.scripting`, loaded when first needed: this module's constants are also read by the e2e
+ * tests in Node, where the polyfill refuses to load.
+ */
+async function browserScripting(): Promise<ScriptingApi> {
+  return (await import('webextension-polyfill')).default.scripting;
+}
+
 /** Brings the registered scripts in line with `settings`; returns whether it changed anything. */
 export async function syncInpageScripts(
   settings: Settings,
-  scripting: ScriptingApi = browser.scripting,
+  scripting?: ScriptingApi,
 ): Promise<boolean> {
+  scripting ??= await browserScripting();
   const registered = await scripting.getRegisteredContentScripts({ ids: [NO_METAMASK_SCRIPT_ID] });
   const want = !settings.appearAsMetaMask;
   const have = registered.some((script) => script.id === NO_METAMASK_SCRIPT_ID);
@@ -62,7 +71,7 @@ export async function syncInpageScripts(
  */
 export async function registerInpageScripts(
   settings: SettingsService,
-  scripting: ScriptingApi = browser.scripting,
+  scripting?: ScriptingApi,
 ): Promise<void> {
   let queue: Promise<unknown> = Promise.resolve();
   const sync = (next: Settings) => {
