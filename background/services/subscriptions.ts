@@ -12,6 +12,9 @@
  * the new range (`eth_getLogs`), one notification per item:
  * `events.emitToPort(portId, 'message', { type: 'eth_subscription', data: { subscription, result } })`.
  * The loop stops when its chain has no subscription left; a closed port drops its subscriptions.
+ * Each round also makes one cheap extension API call (`keepAlive`): an MV3 service worker is
+ * stopped after 30 s without extension events or API calls, and a quiet chain (a dev node that
+ * mines on demand) would otherwise let it die with every subscription in it.
  * A subscriber that fell far behind (a sleeping laptop) gets the most recent blocks only.
  *
  * Filters. Each belongs to one origin (ids are random, and another origin's id is "not found").
@@ -24,6 +27,7 @@
  * `eth_newPendingTransactionFilter` (an HTTP RPC has no pending-transaction feed) are refused.
  * @module
  */
+import browser from 'webextension-polyfill';
 import type { NetworksService } from './networks';
 import type { ProviderEventsService } from './provider-events';
 
@@ -242,7 +246,17 @@ export type SubscriptionsServiceOptions = {
   readonly filterTimeoutMs?: number;
   /** Clock for filter expiry. */
   readonly now?: () => number;
+  /** Called once per polling round (default: `runtime.getPlatformInfo`, which keeps MV3 alive). */
+  readonly keepAlive?: () => void;
 };
+
+function callExtensionApi(): void {
+  try {
+    browser.runtime.getPlatformInfo().catch(() => {});
+  } catch {
+    // Not an extension context (unit tests): nothing to keep alive.
+  }
+}
 
 type Subscription = {
   readonly id: Hex;
@@ -276,6 +290,7 @@ export function createSubscriptionsService(
   const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   const filterTimeout = options.filterTimeoutMs ?? DEFAULT_FILTER_TIMEOUT_MS;
   const now = options.now ?? Date.now;
+  const keepAlive = options.keepAlive ?? callExtensionApi;
   const subscriptions = new Map<Hex, Subscription>();
   const filters = new Map<Hex, Filter>();
   const timers = new Map<number, ReturnType<typeof setTimeout>>();
@@ -328,6 +343,7 @@ export function createSubscriptionsService(
   async function poll(chainId: number): Promise<void> {
     try {
       if (!hasSubscribers(chainId)) return;
+      keepAlive();
       const latest = await blockNumber(chainId);
       // One fetch per block per round, shared by every newHeads subscriber of the chain.
       const blocks = new Map<bigint, Promise<Block | null>>();

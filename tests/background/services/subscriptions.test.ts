@@ -139,16 +139,24 @@ describe('eth_subscribe newHeads', () => {
     expect(await call('eth_unsubscribe', [closing])).toBe(false);
   });
 
-  it('polls with setTimeout only while a subscription exists', async () => {
+  it('polls with setTimeout only while a subscription exists, keeping the worker alive', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const keepAlive = vi.fn();
+    subscriptions.dispose();
+    subscriptions = createSubscriptionsService(networks, events, {
+      pollIntervalMs: 100,
+      keepAlive,
+    });
     await networks.switchOrigin(ORIGIN, 5);
     const id = await call('eth_subscribe', ['newHeads']);
     expect(vi.getTimerCount()).toBe(1);
     await vi.advanceTimersByTimeAsync(100); // a round: block 0x10 is not new
     expect(vi.getTimerCount()).toBe(1);
+    expect(keepAlive).toHaveBeenCalledTimes(1);
     await call('eth_unsubscribe', [id]);
     await vi.advanceTimersByTimeAsync(100); // the last round sees nobody and does not re-arm
     expect(vi.getTimerCount()).toBe(0);
+    expect(keepAlive).toHaveBeenCalledTimes(1);
   });
 });
 

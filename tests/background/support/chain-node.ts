@@ -73,20 +73,33 @@ export function emitterCreationCode(topic: `0x${string}`): `0x${string}` {
   return `0x6027600c60003960276000f37f${topic.slice(2)}60006000a100`;
 }
 
-/** Deploys the emitter from the dev account; returns its address. */
-export async function deployEmitter(anvil: Anvil, topic: `0x${string}`): Promise<`0x${string}`> {
-  const hash = await anvil.rpc('eth_sendTransaction', [
-    { from: DEV_ACCOUNT, data: emitterCreationCode(topic) },
-  ]);
-  const receipt = (await anvil.rpc('eth_getTransactionReceipt', [hash])) as {
-    contractAddress: `0x${string}`;
-  };
-  return receipt.contractAddress;
+/**
+ * Sends a transaction from the dev account and waits for its receipt: anvil answers
+ * `eth_sendTransaction` before its automine has sealed the block.
+ */
+export async function sendAndMine(
+  anvil: Anvil,
+  tx: Record<string, unknown>,
+): Promise<{ contractAddress: `0x${string}` | null; blockNumber: `0x${string}` }> {
+  const hash = await anvil.rpc('eth_sendTransaction', [{ from: DEV_ACCOUNT, ...tx }]);
+  for (let i = 0; i < 400; i++) {
+    const receipt = await anvil.rpc('eth_getTransactionReceipt', [hash]);
+    if (receipt) return receipt as { contractAddress: `0x${string}`; blockNumber: `0x${string}` };
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`transaction ${String(hash)} was not mined`);
 }
 
-/** Calls the emitter once (anvil mines a block with one log). */
+/** Deploys the emitter from the dev account; returns its address. */
+export async function deployEmitter(anvil: Anvil, topic: `0x${string}`): Promise<`0x${string}`> {
+  const { contractAddress } = await sendAndMine(anvil, { data: emitterCreationCode(topic) });
+  if (!contractAddress) throw new Error('the emitter was not deployed');
+  return contractAddress;
+}
+
+/** Calls the emitter once and waits until its block (one log) is mined. */
 export async function emit(anvil: Anvil, address: `0x${string}`): Promise<void> {
-  await anvil.rpc('eth_sendTransaction', [{ from: DEV_ACCOUNT, to: address }]);
+  await sendAndMine(anvil, { to: address });
 }
 
 /** A built-in-like network pointing at a test node. */
