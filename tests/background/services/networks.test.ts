@@ -246,6 +246,39 @@ describe('networks: validation (each field has its error)', () => {
       expect(networks.get(1337)).toBeUndefined();
     });
 
+  // Hostile values, as noble's getTypeTests: every one is refused with a field error, none throws
+  // anything else and none is stored.
+  const hostile: unknown[] = [
+    undefined,
+    null,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    -0,
+    1e308,
+    true,
+    {},
+    [],
+    ['https://a.example'],
+    { toString: () => 'https://a.example' },
+    new String('https://a.example'),
+    Symbol('x'),
+    10n,
+  ];
+  for (const field of ['chainId', 'name', 'rpcUrl', 'symbol'] as const)
+    it(`add refuses hostile values for ${field}`, async () => {
+      const networks = await service();
+      for (const value of hostile) {
+        if (field === 'chainId' && value === undefined) continue; // covered below
+        await expect(networks.add({ ...custom, [field]: value } as NetworkInput)).rejects.toThrow(
+          InvalidNetworkFieldError,
+        );
+      }
+      await expect(
+        networks.add({ ...custom, chainId: undefined } as unknown as NetworkInput),
+      ).rejects.toThrow(InvalidNetworkFieldError);
+      expect(networks.list()).toHaveLength(BUILT_IN_NETWORKS.length);
+    });
+
   it('add refuses a chain id that is already configured', async () => {
     const networks = await service();
     await expect(networks.add({ ...custom, chainId: 1 })).rejects.toThrow(NetworkExistsError);
