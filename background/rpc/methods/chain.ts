@@ -16,13 +16,11 @@ import {
   checkSymbol,
   checkText,
   checkUrl,
-  InvalidNetworkFieldError,
   MAX_CHAIN_ID,
   MAX_NAME_LENGTH,
   type Network,
   NetworkError,
   type NetworkInput,
-  RpcChainIdMismatchError,
   TooManyNetworksError,
   toChainView,
   toHexChainId,
@@ -182,8 +180,7 @@ function toRpcError(error: unknown): unknown {
   if (error instanceof UnknownNetworkError) return unrecognizedChainError(error.chainId);
   if (error instanceof TooManyNetworksError)
     return rpcErrors.limitExceeded({ message: error.message });
-  if (error instanceof InvalidNetworkFieldError || error instanceof RpcChainIdMismatchError)
-    return rpcErrors.invalidParams({ message: error.message });
+  // Field errors, a taken chain id, an RPC serving another chain or not answering.
   if (error instanceof NetworkError) return rpcErrors.invalidParams({ message: error.message });
   return error;
 }
@@ -250,7 +247,7 @@ async function addEthereumChain(
   if (existing && sameUrl(existing.rpcUrl, input.rpcUrl))
     return switchWithApproval(origin, existing, services);
 
-  // EIP-3085: "the wallet MUST verify the chain id with eth_chainId" before it asks the user.
+  // The RPC must serve the chain it claims (MetaMask checks eth_chainId too), before any prompt.
   let served: number;
   try {
     served = await networks.probeChainId(input.rpcUrl);
