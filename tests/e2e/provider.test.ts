@@ -511,6 +511,22 @@ describe('service worker restart', () => {
     await fresh.close();
   });
 
+  it('an open page keeps the worker awake past Chrome’s 30 s idle limit (heartbeat): no disconnect', async () => {
+    const fresh = await openProviderPage();
+    // Without the relay's heartbeat the worker is stopped at ~30 s and the page sees
+    // disconnect + connect (measured: 30.4 s); with it, nothing happens.
+    await new Promise((resolve) => setTimeout(resolve, 40_000));
+    expect(await fresh.evaluate(() => (window as unknown as PageWindow).__events)).toEqual([
+      ['connect', '0x7a69'],
+    ]);
+    expect(
+      await fresh.evaluate(() =>
+        (window as unknown as PageWindow).ethereum.request({ method: 'eth_chainId' }),
+      ),
+    ).toBe('0x7a69');
+    await fresh.close();
+  }, 90_000);
+
   it('a worker stopped between requests: disconnect (4900), reconnect, and the next request works', async () => {
     expect(await rpc('eth_chainId')).toEqual({ result: '0x7a69' });
     await page.evaluate(() => {
