@@ -1,7 +1,7 @@
 /**
  * Sign payloads, not hashes (research/tecdsa.md §2.6 "R0"): a threshold-signing request carries
- * the whole transaction, EIP-191 message or EIP-712 typed data, and each party computes the
- * 32-byte digest itself with viem. A request that carries only a hash is refused, because a party
+ * the whole transaction, EIP-191 message, EIP-712 typed data or legacy (v1) typed data, and each
+ * party computes the 32-byte digest itself with viem. A request that carries only a hash is refused, because a party
  * that signs a hash it cannot read signs whatever the requester wants.
  *
  * The same module runs in the extension (to build and describe requests) and in the CKM server
@@ -34,6 +34,7 @@ import {
 } from './payload/fields';
 import { parseTransaction, toSerializableTransaction } from './payload/transaction';
 import { parseTypedData, toViemTypedData } from './payload/typedData';
+import { parseTypedDataV1, typedDataV1Digest } from './payload/typedDataV1';
 import { PAYLOAD_LIMITS, type SignPayload, type TransactionSignPayload } from './payload/types';
 
 export type {
@@ -49,6 +50,8 @@ export type {
   TypedDataField,
   TypedDataPayload,
   TypedDataSignPayload,
+  TypedDataV1Entry,
+  TypedDataV1SignPayload,
   TypedDataValue,
 } from './payload/types';
 export { PAYLOAD_LIMITS } from './payload/types';
@@ -131,8 +134,13 @@ function parsePayload(value: unknown): SignPayload {
       payload = { kind, typedData: parseTypedData(own(record, 'typedData')) };
       break;
     }
+    case 'typedDataV1': {
+      const record = assertRecord(value, 'payload', ['kind', 'typedData']);
+      payload = { kind, typedData: parseTypedDataV1(own(record, 'typedData')) };
+      break;
+    }
     default:
-      throw invalid('kind', 'is not one of "transaction", "message", "typedData"');
+      throw invalid('kind', 'is not one of "transaction", "message", "typedData", "typedDataV1"');
   }
   payloadDigest(payload); // viem's own checks, so that a parsed payload always has a digest
   return payload;
@@ -141,7 +149,8 @@ function parsePayload(value: unknown): SignPayload {
 /**
  * The 32-byte digest to sign: keccak256 of the unsigned serialized transaction (the EIP-155
  * preimage for legacy, `0x01 ‖ rlp(…)` / `0x02 ‖ rlp(…)` for EIP-2930 / EIP-1559), EIP-191
- * `hashMessage`, or EIP-712 `hashTypedData`, all computed by viem.
+ * `hashMessage`, EIP-712 `hashTypedData`, or eth-sig-util's `typedSignatureHash` for legacy
+ * typed data (viem `encodePacked` and `keccak256`), all computed by viem.
  * @throws CkmError `InvalidPayload` when viem refuses the payload (only for unparsed input).
  * @example
  * payloadDigest({ kind: 'message', message: '0x68656c6c6f' }); // hashMessage('hello')
@@ -155,6 +164,8 @@ export function payloadDigest(payload: SignPayload): Uint8Array {
         return hashMessage({ raw: payload.message }, 'bytes');
       case 'typedData':
         return hexToBytes(hashTypedData(toViemTypedData(payload.typedData)));
+      case 'typedDataV1':
+        return typedDataV1Digest(payload.typedData);
       default:
         return unknownKind(payload);
     }
@@ -167,7 +178,12 @@ export function payloadDigest(payload: SignPayload): Uint8Array {
 
 function digestedField(payload: SignPayload): string {
   const kind: unknown = (payload as { kind?: unknown } | null)?.kind;
-  return kind === 'transaction' || kind === 'message' || kind === 'typedData' ? kind : 'payload';
+  return kind === 'transaction' ||
+    kind === 'message' ||
+    kind === 'typedData' ||
+    kind === 'typedDataV1'
+    ? kind
+    : 'payload';
 }
 
 function unknownKind(payload: never): never {
@@ -176,7 +192,8 @@ function unknownKind(payload: never): never {
 
 /**
  * The chain the payload is bound to: the transaction's, or the EIP-712 domain's `chainId`;
- * `undefined` for EIP-191 messages and for typed data without a chain in its domain.
+ * `undefined` for EIP-191 messages, for typed data without a chain in its domain and for legacy
+ * (v1) typed data, which has no domain.
  * @example
  * payloadChainId(payload) === wallet.chainId || refuse();
  */
@@ -185,6 +202,7 @@ export function payloadChainId(payload: SignPayload): number | undefined {
     case 'transaction':
       return payload.chainId;
     case 'message':
+    case 'typedDataV1':
       return undefined;
     case 'typedData':
       return payload.typedData.domain.chainId;
@@ -212,7 +230,7 @@ function assertRecovery(recovery: unknown): asserts recovery is 0 | 1 {
 /**
  * Ethereum's `v` for a signature over this payload (research/tecdsa.md §2.6 "Low-s and recovery
  * id"): yParity (0 | 1) for EIP-2930/1559 transactions, 2·chainId + 35 + recovery (bigint) for
- * legacy EIP-155 transactions, 27 + recovery for EIP-191 and EIP-712.
+ * legacy EIP-155 transactions, 27 + recovery for EIP-191, EIP-712 and legacy (v1) typed data.
  * @throws CkmError `InvalidParameters` when `recovery` is not 0 or 1.
  * @example
  * signatureV(eip155Payload, 0); // 37n on chain 1
@@ -226,6 +244,7 @@ export function signatureV(payload: SignPayload, recovery: 0 | 1): bigint | numb
         : yParity(recovery);
     case 'message':
     case 'typedData':
+    case 'typedDataV1':
       return messageV(recovery);
     default:
       return unknownKind(payload);
@@ -269,7 +288,8 @@ export function serializeSignedTransaction(
 
 /**
  * One line for logs and audit: the kind, the chain, the recipient, the value, sizes and the
- * called function's selector; never the call arguments, the message or the typed-data values.
+ * called function's selector; never the call arguments, the message or the typed-data values (for
+ * legacy typed data, only the number of entries: its names are the dApp's free text).
  * @example
  * describePayload(p); // 'transaction eip1559 chain 1 nonce 9 to 0x3535…35 value 1000000000000000000 wei data 0 bytes'
  */
@@ -296,6 +316,8 @@ export function describePayload(payload: SignPayload): string {
       if (domain.name !== undefined) parts.push(`domain "${printable(domain.name)}"`);
       return parts.join(' ');
     }
+    case 'typedDataV1':
+      return `typedDataV1 (legacy eth_signTypedData) ${payload.typedData.length} entries`;
     default:
       return unknownKind(payload);
   }

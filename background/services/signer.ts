@@ -27,7 +27,10 @@ export type SignerService = {
   /** EIP-191 `personal_sign`: the 65-byte signature r ‖ s ‖ v (v = 27 | 28). */
   signMessage(account: AccountView, payload: MessageSignPayload): Promise<Signed<Hex>>;
   /** EIP-712: the 65-byte signature. */
-  signTypedData(account: AccountView, payload: TypedDataSignPayload): Promise<Signed<Hex>>;
+  signTypedData(
+    account: AccountView,
+    payload: TypedDataSignPayload | Extract<SignPayload, { kind: 'typedDataV1' }>,
+  ): Promise<Signed<Hex>>;
   /** The signed, serialized transaction for `eth_sendRawTransaction`. */
   signTransaction(account: AccountView, payload: TransactionSignPayload): Promise<Signed<Hex>>;
 };

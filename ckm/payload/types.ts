@@ -105,8 +105,31 @@ export type TypedDataSignPayload = {
   readonly typedData: TypedDataPayload;
 };
 
+/** One entry of MetaMask's legacy `eth_signTypedData` (v1): a Solidity elementary type. */
+export interface TypedDataV1Entry {
+  /** `string`, `bytes`, `bytes1`…`bytes32`, `uint8`…`uint256`, `int8`…`int256`, `address`, `bool`. */
+  readonly type: string;
+  /** Shown to the user and hashed into the schema; non-empty. */
+  readonly name: string;
+  /** Integers as safe JS numbers or decimal/hex strings, bytes and addresses as hex strings. */
+  readonly value: string | number | boolean;
+}
+
+/**
+ * Legacy `eth_signTypedData` (v1): an array of `{ type, name, value }`, digested as
+ * eth-sig-util's `typedSignatureHash` (`ckm/payload/typedDataV1.ts`).
+ */
+export type TypedDataV1SignPayload = {
+  readonly kind: 'typedDataV1';
+  readonly typedData: readonly TypedDataV1Entry[];
+};
+
 /** Everything a CKM server agrees to sign. There is deliberately no "digest" kind. */
-export type SignPayload = TransactionSignPayload | MessageSignPayload | TypedDataSignPayload;
+export type SignPayload =
+  | TransactionSignPayload
+  | MessageSignPayload
+  | TypedDataSignPayload
+  | TypedDataV1SignPayload;
 
 /** Size limits; see the module doc. */
 export const PAYLOAD_LIMITS = {
@@ -129,4 +152,10 @@ export const PAYLOAD_LIMITS = {
   typedDataValues: 8192,
   /** EIP-712: characters of all strings, hex strings included, in the message and domain. */
   typedDataChars: 256 * 1024,
+  /**
+   * Legacy typed data (v1): entries, and the length of an entry's name. Its string and bytes
+   * values share the `typedDataChars` budget with the names.
+   */
+  typedDataV1Entries: 64,
+  typedDataV1NameLength: 256,
 } as const;

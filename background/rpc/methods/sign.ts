@@ -95,6 +95,50 @@ async function signTypedData(
   );
 }
 
+/**
+ * Legacy `eth_signTypedData` (v1): MetaMask's `[typedData, address]`, the array of
+ * `{ type, name, value }` as JSON or as JSON text; digested as eth-sig-util's
+ * `typedSignatureHash` (`ckm/payload/typedDataV1.ts`). It has no domain, so no chain to check.
+ */
+async function signTypedDataV1(params: unknown, origin: string, services: Services): Promise<Hex> {
+  if (!Array.isArray(params) || params.length < 2)
+    throw invalid('eth_signTypedData expects [typedData, address].');
+  const [data, address] = params;
+  let typedData: unknown;
+  let json: string;
+  if (typeof data === 'string') {
+    if (data.length > 1_000_000) throw invalid('The typed data is too large.');
+    try {
+      typedData = JSON.parse(data);
+    } catch {
+      throw invalid('The typed data is not valid JSON.');
+    }
+    json = data;
+  } else {
+    typedData = data;
+    json = JSON.stringify(data) ?? '';
+  }
+  const account = permittedAccount(origin, address, services);
+  const payload = parsed<Extract<ReturnType<typeof parseSignPayload>, { kind: 'typedDataV1' }>>({
+    kind: 'typedDataV1',
+    typedData,
+  });
+  await ensureUnlocked(origin, services);
+  const chainId = services.networks.chainOf(origin).chainId;
+  return services.approvals.requestAndRun(
+    origin,
+    {
+      kind: 'typedData',
+      account: account.address,
+      chain: chainView(chainId, services),
+      version: 'v1',
+      json,
+      insight: describeTypedData(json, 'v1', origin),
+    },
+    () => services.signer.signTypedData(account, payload),
+  );
+}
+
 export const signMethods = {
   personal_sign: {
     policy: 'connected',
@@ -139,6 +183,10 @@ export const signMethods = {
         throw invalid('personal_ecRecover: the signature does not recover to any address.');
       }
     },
+  },
+  eth_signTypedData: {
+    policy: 'connected',
+    handle: ({ params }, { origin }, services) => signTypedDataV1(params, origin, services),
   },
   eth_signTypedData_v3: {
     policy: 'connected',

@@ -305,4 +305,30 @@ describe('wallet RPC methods', { timeout: 180_000 }, () => {
     expect(await result('eth_accounts')).toEqual([]);
     expect((await errorOf('personal_sign', ['0x01', address])).code).toBe(4100);
   });
+
+  it('eth_signTypedData (v1): [typedData, address] as JSON or text, recovered with its digest; a bad type is -32602', async () => {
+    const { recoverAddress, bytesToHex } = await import('viem');
+    const { parseSignPayload, payloadDigest } = await import('../../../ckm/payload');
+    answer = () => 'approve';
+    // The test above revoked this origin's permissions: connect again.
+    expect(await result('eth_requestAccounts')).toEqual([address.toLowerCase()]);
+    const typedData = [
+      { type: 'string', name: 'Message', value: 'Hi, Alice!' },
+      { type: 'uint32', name: 'A number', value: '1337' },
+    ];
+    const hash = bytesToHex(payloadDigest(parseSignPayload({ kind: 'typedDataV1', typedData })));
+    for (const data of [typedData, JSON.stringify(typedData)]) {
+      const signature = (await result('eth_signTypedData', [data, address])) as Hex;
+      expect(await recoverAddress({ hash, signature })).toBe(address);
+      const prompt = seen.at(-1)?.request;
+      expect(prompt?.kind === 'typedData' && prompt.version).toBe('v1');
+    }
+    const bad = await errorOf('eth_signTypedData', [
+      [{ type: 'uint', name: 'n', value: '1' }],
+      address,
+    ]);
+    expect(bad.code).toBe(-32602);
+    expect(bad.message).toMatch(/"typedData\[0\]\.type" is not a Solidity elementary type/);
+    expect((await errorOf('eth_signTypedData', [typedData])).code).toBe(-32602);
+  });
 });
