@@ -42,11 +42,16 @@ export type ScriptingApi = Pick<
 >;
 
 /**
- * `browser.scripting`, loaded when first needed: this module's constants are also read by the e2e
- * tests in Node, where the polyfill refuses to load.
+ * Chrome's own `chrome.scripting` (promise-based in MV3), read when first needed. Not through the
+ * polyfill: this module's constants are also read by the e2e tests in Node, where the polyfill
+ * refuses to load, and a service worker may not `import()` it lazily (HTML forbids `import()` in
+ * service workers).
  */
-async function browserScripting(): Promise<ScriptingApi> {
-  return (await import('webextension-polyfill')).default.scripting;
+function browserScripting(): ScriptingApi {
+  const api = (globalThis as { chrome?: { scripting?: ScriptingApi } }).chrome?.scripting;
+  if (!api)
+    throw new Error('chrome.scripting is not available (is the "scripting" permission set?)');
+  return api;
 }
 
 /** Brings the registered scripts in line with `settings`; returns whether it changed anything. */
@@ -54,7 +59,7 @@ export async function syncInpageScripts(
   settings: Settings,
   scripting?: ScriptingApi,
 ): Promise<boolean> {
-  scripting ??= await browserScripting();
+  scripting ??= browserScripting();
   const registered = await scripting.getRegisteredContentScripts({ ids: [NO_METAMASK_SCRIPT_ID] });
   const want = !settings.appearAsMetaMask;
   const have = registered.some((script) => script.id === NO_METAMASK_SCRIPT_ID);
