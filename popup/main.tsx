@@ -1,15 +1,25 @@
 import { render } from 'preact';
+import browser from 'webextension-polyfill';
 import { App } from './App';
 import { isApprovalMode } from './screen';
 import './theme.css';
 
-// Sizing: the toolbar bubble is exactly 360×600; the approval window fills itself; a tab shows
-// the popup as a centred card.
-const mode = isApprovalMode(location.search)
-  ? 'window'
-  : window.innerWidth >= 480
+/** True in the toolbar bubble (Chrome reports the page among the extension's popup views). */
+function inToolbarBubble(): boolean {
+  try {
+    return browser.extension.getViews({ type: 'popup' }).includes(window);
+  } catch {
+    return false;
+  }
+}
+
+// Sizing: the toolbar bubble is exactly 360×600; the approval window (and a narrow tab) fills
+// itself; a wide tab shows the popup as a centred card.
+const mode = inToolbarBubble()
+  ? 'bubble'
+  : !isApprovalMode(location.search) && window.innerWidth >= 480
     ? 'tab'
-    : 'bubble';
+    : 'window';
 document.documentElement.classList.add(`mode-${mode}`);
 
 const root = document.getElementById('app');

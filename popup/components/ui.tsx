@@ -181,6 +181,16 @@ export function Sheet(props: { title: string; onClose: () => void; children: Com
       props.onClose();
       return;
     }
+    if ((event.key === 'ArrowDown' || event.key === 'ArrowUp') && ref.current) {
+      const items = [...ref.current.querySelectorAll<HTMLElement>('[role^="menuitem"]')];
+      const at = items.indexOf(document.activeElement as HTMLElement);
+      if (items.length > 0) {
+        event.preventDefault();
+        const step = event.key === 'ArrowDown' ? 1 : -1;
+        items[(at + step + items.length) % items.length]?.focus();
+      }
+      return;
+    }
     if (event.key !== 'Tab' || !ref.current) return;
     const focusable = [
       ...ref.current.querySelectorAll<HTMLElement>('button, input, select, [tabindex="0"]'),
