@@ -95,6 +95,8 @@ export type UiRequest =
       result: ApprovalResults[keyof ApprovalResults];
     }
   | { type: 'rejectApproval'; id: string }
+  /** The approval window asks to close once its queue is empty (it shows the last completion first). */
+  | { type: 'closeApprovalWindow' }
   | { type: 'getActivity' }
   | { type: 'speedUp'; id: string }
   | { type: 'cancelTransaction'; id: string }
@@ -151,6 +153,8 @@ export type UiReplies = {
    * the server that co-signed and how long it took (the prompt shows it). */
   resolveApproval: { cosigner?: { name: string; ms: number } };
   rejectApproval: Record<string, never>;
+  /** `closed: false` when a new request arrived meanwhile: keep showing the queue. */
+  closeApprovalWindow: { closed: boolean };
   getActivity: readonly ActivityItem[];
   speedUp: ActivityItem;
   cancelTransaction: ActivityItem;

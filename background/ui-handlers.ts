@@ -200,6 +200,9 @@ export const handlers: Handlers = {
     services.approvals.reject(id);
     return {};
   },
+  closeApprovalWindow: async (_request, services) => ({
+    closed: await services.approvals.closeWindowIfIdle(),
+  }),
   getActivity: (_request, services) => services.activity.list(requireAccount(services).address),
   speedUp: ({ id }, services) => services.transactions.speedUp(id, ownerOf(id, services)),
   cancelTransaction: ({ id }, services) => services.transactions.cancel(id, ownerOf(id, services)),

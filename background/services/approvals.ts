@@ -40,6 +40,12 @@ export type ApprovalsService = {
   /** The prompt's answer. Resolves when the request's work is done. */
   resolve(id: string, result: unknown): Promise<Completion>;
   reject(id: string): void;
+  /**
+   * Closes the approval window if nothing is queued (the prompt asks once it has shown its
+   * last completion). The window is forgotten before it closes, so a request queued in between
+   * opens a new window instead of being lost with the old one. Returns whether it closed.
+   */
+  closeWindowIfIdle(): Promise<boolean>;
   /** Resolves every queued prompt of `kind` (e.g. `unlock` once the wallet is unlocked). */
   resolveAll(kind: ApprovalKind): void;
   onChange(listener: () => void): void;
@@ -54,6 +60,8 @@ type Entry = {
 export type WindowOpener = {
   /** Opens (or focuses) the approval window. */
   open(): Promise<void>;
+  /** Forgets the window, then closes it (no `onClosed` for it). */
+  close(): Promise<void>;
   /** Called when the user closes the window. */
   onClosed(listener: () => void): void;
 };
@@ -135,6 +143,11 @@ export function createApprovalsService(
     reject(id) {
       take(id).fail(providerErrors.userRejectedRequest());
     },
+    async closeWindowIfIdle() {
+      if (queue.length > 0) return false;
+      await opener.close();
+      return true;
+    },
     resolveAll(kind) {
       for (const entry of queue.filter((e) => e.item.request.kind === kind)) {
         take(entry.item.id);
@@ -178,6 +191,11 @@ export function browserWindowOpener(): WindowOpener {
         opening = undefined;
       });
       return opening;
+    },
+    async close() {
+      const id = windowId;
+      windowId = undefined;
+      if (id !== undefined) await browser.windows.remove(id).catch(() => {});
     },
     onClosed: (listener) => void closedListeners.add(listener),
   };

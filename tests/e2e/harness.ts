@@ -181,18 +181,30 @@ export async function launchWallet(options: LaunchWalletOptions = {}): Promise<W
   }
 }
 
-/** The approval window (`popup.html?approval=1`), waiting for it to open. */
+/**
+ * The approval window (`popup.html?approval=1`) showing a prompt, waiting for it to open. A
+ * window that is closing (its queue just emptied) is skipped.
+ */
 async function findApprovalPage(browser: Browser, extensionId: string, timeoutMs: number) {
-  const target = await browser.waitForTarget(
-    (t) =>
-      t.type() === 'page' &&
-      t.url().startsWith(`chrome-extension://${extensionId}/popup.html`) &&
-      t.url().includes('approval=1'),
-    { timeout: timeoutMs },
-  );
-  const page = await target.page();
-  if (!page) throw new Error('the approval window has no page');
-  return page;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const targets = browser
+      .targets()
+      .filter(
+        (t) =>
+          t.type() === 'page' &&
+          t.url().startsWith(`chrome-extension://${extensionId}/popup.html`) &&
+          t.url().includes('approval=1'),
+      );
+    for (const target of targets) {
+      const page = await target.page().catch(() => null);
+      if (!page || page.isClosed()) continue;
+      const shown = await page.$('[data-testid="approval"]').catch(() => null);
+      if (shown) return page;
+    }
+    if (Date.now() > deadline) throw new Error('no approval prompt appeared');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**

@@ -7,12 +7,27 @@ import type { MethodTable, Services } from '../../../background/rpc/types';
 import { memoryVaultStore } from '../../../background/services/vault-store';
 
 const context = { origin: 'http://127.0.0.1:9011' };
-const noWindow = { open: async () => {}, onClosed: () => {} };
+const noWindow = { open: async () => {}, close: async () => {}, onClosed: () => {} };
 let services: Services;
 
 beforeEach(() => {
   fakeBrowser.reset();
-  services = createServices({ store: memoryVaultStore(), opener: noWindow });
+  // The chain is unreachable (nothing listens on port 1): forwarded methods fail with 4901.
+  services = createServices({
+    store: memoryVaultStore(),
+    opener: noWindow,
+    networks: {
+      builtIns: [
+        {
+          chainId: 31337,
+          name: 'Localhost',
+          rpcUrl: 'http://127.0.0.1:1',
+          nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+        },
+      ],
+      defaultChainId: 31337,
+    },
+  });
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -67,6 +82,7 @@ describe('RPC router', () => {
     // Not in the table, so they are the chain's business (forwarded, and here the chain is down).
     for (const method of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       const outcome = await routeRequest({ method }, context, services);
+      // `__proto__` is not even a method name (4200); the others go to the dead chain (4901).
       expect(outcome.ok).toBe(false);
       if (!outcome.ok) expect([4200, 4901]).toContain(outcome.error.code);
     }

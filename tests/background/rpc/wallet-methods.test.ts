@@ -46,6 +46,7 @@ const opener: WindowOpener = {
       }
     }, 10);
   },
+  close: async () => {},
   onClosed: () => {},
 };
 function defaultResult(item: ApprovalItem) {
