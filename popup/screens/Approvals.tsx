@@ -274,6 +274,7 @@ function Prompt(props: {
           draft={draft}
           setDraft={setDraft}
           disabled={locked}
+          error={error}
           onSubmit={() => void approve()}
         />
         <ErrorText error={error} testid="approval-error" />
@@ -411,6 +412,8 @@ function PromptHead(props: { item: ApprovalItem; state: State; position: number;
 
 type BodyProps = {
   request: ApprovalRequest;
+  /** The last approve's failure, if any (the unlock prompt selects its field again). */
+  error?: string;
   state: State;
   draft: Draft;
   setDraft: (draft: Draft) => void;
@@ -591,7 +594,10 @@ function ConnectBody(
 
 function UnlockBody(props: BodyProps) {
   const input = useRef<HTMLInputElement>(null);
-  useEffect(() => input.current?.focus(), []);
+  useEffect(() => {
+    if (props.error) input.current?.select();
+    else input.current?.focus();
+  }, [props.error]);
   return (
     <form
       class="stack lg"
