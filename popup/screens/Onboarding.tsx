@@ -20,6 +20,7 @@ import {
   checkServerUrl,
   checksum,
   fingerprint,
+  originHost,
   progressPercent,
   progressSentence,
   sameServer,
@@ -299,7 +300,7 @@ function ServersStep(props: {
                 </span>
                 <div class="grow">
                   <div class="truncate" style={{ fontWeight: 600 }} title={s.url}>
-                    {s.name ?? new URL(s.url).host}
+                    {s.name ?? originHost(s.url)}
                   </div>
                   <div class="subtle truncate" title={s.url}>
                     {s.url}
