@@ -40,6 +40,14 @@ export type PortHeartbeat = typeof HEARTBEAT;
 /** Under Chrome's 30 s idle limit with room for a busy main thread. */
 export const HEARTBEAT_INTERVAL_MS = 20_000;
 
+/**
+ * How long after a port drops the relay waits before it tells the page whether the loss is for
+ * good. When the extension is reloaded or updated, Chrome drops the port first and invalidates
+ * this content script's context a few milliseconds later (measured: `runtime.id` still set at 5 ms,
+ * gone at 20 ms), so an immediate check would report a recoverable loss, then a permanent one.
+ */
+export const LOSS_GRACE_MS = 250;
+
 /** The parts of `runtime.Port` the relay uses. */
 export type RelayPort = {
   postMessage(message: PortRequest | PortHeartbeat): void;
@@ -61,6 +69,8 @@ export type RelayOptions = {
   readonly win?: RelayWindow;
   readonly runtime?: RelayRuntime;
   readonly heartbeatMs?: number;
+  /** See {@link LOSS_GRACE_MS}; 0 reports a loss at once. */
+  readonly lossGraceMs?: number;
 };
 
 /** `browser.runtime`, read defensively: after invalidation even reading it may throw. */
@@ -87,6 +97,7 @@ export function startRelay(options: RelayOptions = {}): () => void {
   const win = options.win ?? window;
   const runtime = options.runtime ?? browserRuntime;
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
+  const lossGraceMs = options.lossGraceMs ?? LOSS_GRACE_MS;
   let current: Connection | undefined;
   /** The extension is gone for good; nothing can reach it from this document again. */
   let gone = false;
@@ -95,16 +106,24 @@ export function startRelay(options: RelayOptions = {}): () => void {
   const fail = (id: string, message: string) =>
     toPage({ target: TO_PAGE, kind: 'response', id, error: { code: DISCONNECTED_CODE, message } });
 
-  /** The port is unusable: fail what was in flight on it and tell the page. */
-  const lose = (connection: Connection) => {
-    if (current !== connection) return;
-    current = undefined;
-    clearInterval(connection.heartbeat);
+  /** Fails what was in flight on a lost port and tells the page, once we know if it is for good. */
+  const report = (connection: Connection) => {
+    const wasGone = gone;
     if (!runtime.isAlive()) gone = true;
     for (const id of connection.pending)
       fail(id, gone ? EXTENSION_GONE_MESSAGE : DISCONNECTED_MESSAGE);
     connection.pending.clear();
-    toPage({ target: TO_PAGE, kind: 'disconnect', permanent: gone });
+    // A request made during the grace may already have found the context gone and said so.
+    if (!wasGone) toPage({ target: TO_PAGE, kind: 'disconnect', permanent: gone });
+  };
+
+  /** The port is unusable: the next request opens a new one; the page hears of it shortly. */
+  const lose = (connection: Connection) => {
+    if (current !== connection) return;
+    current = undefined;
+    clearInterval(connection.heartbeat);
+    if (lossGraceMs === 0) report(connection);
+    else setTimeout(() => report(connection), lossGraceMs);
   };
 
   const connect = (): Connection => {

@@ -14,6 +14,7 @@ import {
 import {
   HEARTBEAT,
   HEARTBEAT_INTERVAL_MS,
+  LOSS_GRACE_MS,
   type RelayPort,
   type RelayRuntime,
   startRelay,
@@ -163,7 +164,7 @@ describe('relay: heartbeat', () => {
   it('a heartbeat on a dead port is a lost connection', () => {
     win.fromPage(request('a'));
     runtime.port.closed = true;
-    vi.advanceTimersByTime(HEARTBEAT_INTERVAL_MS);
+    vi.advanceTimersByTime(HEARTBEAT_INTERVAL_MS + LOSS_GRACE_MS);
     expect(win.posted).toEqual([
       {
         target: TO_PAGE,
@@ -182,6 +183,8 @@ describe('relay: losing the background', () => {
     win.fromPage(request('b'));
     runtime.port.reply({ type: 'rpc-result', id: 'a', result: '0x7a69' });
     runtime.port.drop();
+    expect(win.posted).toHaveLength(1);
+    vi.advanceTimersByTime(LOSS_GRACE_MS);
     expect(win.posted.slice(1)).toEqual([
       {
         target: TO_PAGE,
@@ -205,6 +208,7 @@ describe('relay: losing the background', () => {
     win.fromPage(request('a'));
     runtime.alive = false;
     runtime.port.drop();
+    vi.advanceTimersByTime(LOSS_GRACE_MS);
     win.fromPage(request('b'));
     expect(win.posted).toEqual([
       {
@@ -222,6 +226,21 @@ describe('relay: losing the background', () => {
       },
     ]);
     expect(runtime.ports).toHaveLength(1);
+  });
+
+  it('reload or update: the context dies just after the port drops; the page hears one permanent loss', () => {
+    win.fromPage(request('a'));
+    runtime.port.drop();
+    vi.advanceTimersByTime(20);
+    runtime.alive = false; // as Chrome: a few ms after onDisconnect
+    win.fromPage(request('b')); // a request during the grace finds the context gone
+    vi.advanceTimersByTime(LOSS_GRACE_MS);
+    const gone = { code: 4900, message: EXTENSION_GONE_MESSAGE };
+    expect(win.posted).toEqual([
+      { target: TO_PAGE, kind: 'disconnect', permanent: true },
+      { target: TO_PAGE, kind: 'response', id: 'b', error: gone },
+      { target: TO_PAGE, kind: 'response', id: 'a', error: gone },
+    ]);
   });
 
   it('a context invalidated before the first request: permanent disconnect, then the error', () => {

@@ -14,7 +14,7 @@ import {
   NO_METAMASK_SCRIPT,
   NO_METAMASK_SCRIPT_ID,
 } from '../../background/services/inpage-registration';
-import { DISCONNECTED_MESSAGE } from '../../content/page-channel';
+import { DISCONNECTED_MESSAGE, EXTENSION_GONE_MESSAGE } from '../../content/page-channel';
 import { type StaticServer, serveStatic } from '../../scripts/stack/static-server';
 import { launchWallet, type Wallet } from './harness';
 
@@ -549,5 +549,48 @@ describe('service worker restart', () => {
     ).toEqual([4900]);
     expect(await rpc('eth_chainId')).toEqual({ result: '0x7a69' });
     await cdp.detach();
+  });
+});
+
+// Last in this file: after `runtime.reload()` the unpacked extension does not come back in this
+// harness (Chromium loaded it from --load-extension), so nothing may run after it.
+describe('extension reloaded (the content scripts of open pages are orphaned)', () => {
+  it('the page hears one permanent disconnect, and every request fails with "reload the page"', async () => {
+    const fresh = await openProviderPage();
+    const extensionPage = await wallet.openPopup();
+    await extensionPage.evaluate(() => {
+      const { runtime } = (globalThis as unknown as { chrome: { runtime: { reload(): void } } })
+        .chrome;
+      setTimeout(() => runtime.reload(), 50);
+    });
+    await fresh.waitForFunction(
+      () => (window as unknown as PageWindow).__events.some(([name]) => name === 'disconnect'),
+      { timeout: 20_000 },
+    );
+    const outcome = await fresh.evaluate(async () => {
+      const w = window as unknown as PageWindow;
+      // Give a late second event the chance to show up.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const error = await w.ethereum.request({ method: 'eth_chainId' }).then(
+        () => undefined,
+        (e: { code: number; message: string }) => ({ code: e.code, message: e.message }),
+      );
+      return {
+        events: w.__events,
+        error,
+        connected: w.ethereum.isConnected(),
+        chainId: w.ethereum.chainId,
+      };
+    });
+    expect(outcome).toEqual({
+      events: [
+        ['connect', '0x7a69'],
+        ['disconnect', 4900],
+      ],
+      error: { code: 4900, message: EXTENSION_GONE_MESSAGE },
+      connected: false,
+      chainId: null,
+    });
+    await fresh.close();
   });
 });
