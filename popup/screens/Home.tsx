@@ -493,8 +493,7 @@ function AccountSheet(props: {
             props.onChanged,
           );
         else props.onChanged();
-        setMode('list');
-        setName('');
+        props.onClose();
       });
   };
 

@@ -100,11 +100,10 @@ function Security(props: { state: State; onSaved: (text: string) => void }) {
             <input
               id="auto-lock"
               class="input sm"
-              type="number"
-              min={0}
-              max={1440}
-              step={1}
+              type="text"
               inputMode="numeric"
+              pattern="[0-9]*"
+              maxLength={4}
               value={minutes}
               data-testid="auto-lock"
               aria-invalid={save.error ? 'true' : undefined}
