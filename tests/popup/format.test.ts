@@ -7,6 +7,7 @@ import {
   fingerprint,
   formatNative,
   gweiToWei,
+  hexToBigInt,
   maxNetworkFee,
   originHost,
   parseNonce,
@@ -14,6 +15,7 @@ import {
   progressSentence,
   sameServer,
   shortAddress,
+  timeAgo,
   transactionEdits,
   weiHexToGwei,
 } from '../../popup/format';
@@ -170,5 +172,21 @@ describe('originHost', () => {
     expect(originHost('https://app.uniswap.org')).toBe('app.uniswap.org');
     expect(originHost('http://localhost:3000')).toBe('localhost:3000');
     expect(originHost('weird')).toBe('weird');
+  });
+});
+
+describe('hexToBigInt and timeAgo', () => {
+  it('reads hex quantities and treats malformed ones as 0', () => {
+    expect(hexToBigInt('0x10')).toBe(16n);
+    expect(hexToBigInt('0x')).toBe(0n);
+    expect(hexToBigInt(undefined)).toBe(0n);
+    expect(hexToBigInt('12')).toBe(0n);
+  });
+  it('says how long ago, coarsely', () => {
+    const now = 1_800_000_000_000;
+    expect(timeAgo(now - 10_000, now)).toBe('just now');
+    expect(timeAgo(now - 5 * 60_000, now)).toBe('5 min ago');
+    expect(timeAgo(now - 3 * 3_600_000, now)).toBe('3 h ago');
+    expect(timeAgo(now + 60_000, now)).toBe('just now');
   });
 });
