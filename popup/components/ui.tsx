@@ -145,6 +145,11 @@ export function Avatar(props: { address: string; size?: 'xs' | 'lg' }) {
 
 /** The top bar of a sub-screen: back, title, an optional action. */
 export function Bar(props: { title: string; onBack?: () => void; right?: ComponentChildren }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body)
+      heading.current?.focus({ preventScroll: true });
+  }, []);
   return (
     <header class="bar">
       {props.onBack && (
@@ -158,7 +163,9 @@ export function Bar(props: { title: string; onBack?: () => void; right?: Compone
           <BackIcon />
         </button>
       )}
-      <h1>{props.title}</h1>
+      <h1 tabIndex={-1} ref={heading}>
+        {props.title}
+      </h1>
       {props.right}
     </header>
   );
@@ -222,6 +229,23 @@ export function Sheet(props: { title: string; onClose: () => void; children: Com
         <div class="sheet-body">{props.children}</div>
       </div>
     </div>
+  );
+}
+
+/**
+ * A screen's title that takes focus when the screen appears, so keyboard and screen-reader users
+ * start at the top of the new step instead of on a button that is gone.
+ */
+export function Title(props: { children: ComponentChildren; style?: Record<string, string> }) {
+  const ref = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body)
+      ref.current?.focus({ preventScroll: true });
+  }, []);
+  return (
+    <h1 class="title" tabIndex={-1} ref={ref} style={props.style}>
+      {props.children}
+    </h1>
   );
 }
 

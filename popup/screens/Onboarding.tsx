@@ -15,7 +15,7 @@ import {
   ShieldIcon,
   TrashIcon,
 } from '../components/icons';
-import { Alert, BusyLabel, CopyButton, Field } from '../components/ui';
+import { Alert, BusyLabel, CopyButton, Field, Title } from '../components/ui';
 import {
   checkServerUrl,
   checksum,
@@ -276,7 +276,7 @@ function ServersStep(props: {
       <div class="body">
         <Steps step="servers" />
         <div class="stack">
-          <h1 class="title">Choose your servers</h1>
+          <Title>Choose your servers</Title>
           <p class="lead">
             Your key is split between this device and these servers.{' '}
             <strong>2-of-N: this device plus any one server can sign</strong>; no server can sign
@@ -541,7 +541,7 @@ function ProgressStep(props: {
         <Steps step="progress" />
         <div class="hero" style={{ marginTop: '24px' }}>
           <Logo size={56} />
-          <h1 class="title">{props.error ? 'Creation failed' : 'Creating your wallet'}</h1>
+          <Title>{props.error ? 'Creation failed' : 'Creating your wallet'}</Title>
         </div>
         <div class="card stack lg">
           <div
@@ -629,7 +629,7 @@ function DoneStep(props: { address: string; onDone: () => void }) {
           >
             <ShieldIcon size={28} />
           </span>
-          <h1 class="title">Your wallet is ready</h1>
+          <Title>Your wallet is ready</Title>
           <p class="lead">This is your Ethereum address. It is safe to share.</p>
         </div>
         <div class="card tight row">
