@@ -6,6 +6,7 @@
  * @module
  */
 
+import browser from 'webextension-polyfill';
 import type { Transport } from '../ckm/client/transport';
 import { listenForProviders } from './provider-connections';
 import { visibleAccounts } from './rpc/methods/access';
@@ -14,6 +15,7 @@ import { createAccountsService } from './services/accounts';
 import { createActivityService } from './services/activity';
 import { createApprovalsService, type WindowOpener } from './services/approvals';
 import { createAssetsService } from './services/assets';
+import { registerInpageScripts } from './services/inpage-registration';
 import { createKeyringService } from './services/keyring';
 import { createNetworksService, type NetworksServiceOptions } from './services/networks';
 import { createPermissionsService } from './services/permissions';
@@ -113,5 +115,18 @@ export function startBackground(deps: ServiceDeps = {}): Services {
   listenForProviders(services, ready);
   listenForUi(services, ready);
   wireAccountEvents(services);
+  void registerInpageScripts(services.settings);
+  keepAwakeWhilePagesAreOpen(services);
   return services;
+}
+
+/**
+ * Chrome stops an idle worker after 30 s, and throttles hidden tabs' timers (so their relay's
+ * heartbeat) to one a minute after 5 minutes: while any page holds a provider port, one cheap
+ * extension call every 20 s keeps the worker — and the pages' subscriptions — alive.
+ */
+function keepAwakeWhilePagesAreOpen(services: Services): void {
+  setInterval(() => {
+    if (services.events.origins().length > 0) void browser.runtime.getPlatformInfo();
+  }, 20_000);
 }

@@ -12,6 +12,9 @@ export const PROVIDER_PORT_NAME = 'ckm-wallet:provider';
 /** Content → background: one EIP-1193 request from the page. */
 export type PortRequest = { type: 'rpc'; id: string; method: string; params?: unknown };
 
+/** Content → background every 20 s while the page is open: keeps the worker awake, no answer. */
+export type PortHeartbeat = { type: 'ping' };
+
 /** Background → content. */
 export type PortMessage =
   | { type: 'rpc-result'; id: string; result: unknown }

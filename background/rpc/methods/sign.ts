@@ -6,17 +6,35 @@
  * @module
  */
 import { providerErrors, rpcErrors } from '@metamask/rpc-errors';
-import { type Hex, isHex, recoverMessageAddress, stringToHex } from 'viem';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { type Hex, hashMessage, hexToBytes, isHex, stringToHex } from 'viem';
 import { CkmError } from '../../../ckm/errors';
 import { parseSignPayload } from '../../../ckm/payload';
 import type { MessageSignPayload, TypedDataSignPayload } from '../../../ckm/payload/types';
 import { PAYLOAD_LIMITS } from '../../../ckm/payload/types';
+import { publicKeyToAddress } from '../../../tss/index';
 import type { ChainView } from '../../approvals-api';
 import { describeMessage, describeTypedData } from '../../decode/index';
 import type { MethodTable, Services } from '../types';
 import { ensureUnlocked, permittedAccount } from './access';
 
 const invalid = (message: string) => rpcErrors.invalidParams({ message });
+
+/**
+ * The address that signed `message` (EIP-191) with the 65-byte `signature` r ‖ s ‖ v, lower-case.
+ * noble is imported statically: viem's recover functions import it dynamically, and a service
+ * worker may not `import()`.
+ */
+export function ecRecover(message: Hex, signature: Hex): `0x${string}` {
+  const bytes = hexToBytes(signature);
+  const v = bytes[64] as number;
+  const recovery = v >= 27 ? v - 27 : v;
+  if (recovery !== 0 && recovery !== 1) throw new RangeError('bad recovery byte');
+  const point = secp256k1.Signature.fromBytes(bytes.subarray(0, 64), 'compact')
+    .addRecoveryBit(recovery)
+    .recoverPublicKey(hexToBytes(hashMessage({ raw: message })));
+  return publicKeyToAddress(point).toLowerCase() as `0x${string}`;
+}
 
 /** `personal_sign`'s message: hex bytes as they are, any other string as its UTF-8 bytes. */
 export function messageBytes(message: unknown): Hex {
@@ -174,11 +192,7 @@ export const signMethods = {
       if (typeof signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(signature))
         throw invalid('personal_ecRecover: the signature must be 65 bytes of hex.');
       try {
-        const address = await recoverMessageAddress({
-          message: { raw: message },
-          signature: signature as Hex,
-        });
-        return address.toLowerCase();
+        return ecRecover(message, signature as Hex);
       } catch {
         throw invalid('personal_ecRecover: the signature does not recover to any address.');
       }
