@@ -80,7 +80,11 @@ export function Home({ state, onOpenSettings, onOpenApprovals, refresh }: HomePr
           data-testid="network-selector"
           onClick={() => setSheet('network')}
         >
-          <span class="dot" aria-hidden="true" />
+          <span
+            class={`dot${home && home.balance === undefined ? ' off' : ''}`}
+            title={home && home.balance === undefined ? 'Not answering' : 'Connected'}
+            aria-hidden="true"
+          />
           <span class="truncate">{network.name}</span>
           <ChevronDown size={14} />
         </button>
