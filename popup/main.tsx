@@ -13,13 +13,13 @@ function inToolbarBubble(): boolean {
   }
 }
 
-// Sizing: the toolbar bubble is exactly 360×600; the approval window (and a narrow tab) fills
-// itself; a wide tab shows the popup as a centred card.
-const mode = inToolbarBubble()
-  ? 'bubble'
-  : !isApprovalMode(location.search) && window.innerWidth >= 480
+// Sizing: the approval window fills itself; the toolbar bubble (and anything narrow) is exactly
+// 360×600; a wide tab shows the popup as a centred card.
+const mode = isApprovalMode(location.search)
+  ? 'window'
+  : !inToolbarBubble() && window.innerWidth >= 480
     ? 'tab'
-    : 'window';
+    : 'bubble';
 document.documentElement.classList.add(`mode-${mode}`);
 
 const root = document.getElementById('app');
