@@ -3,14 +3,17 @@
  * @module
  */
 export {
+  type DescribeMessageErrorType,
   type DescribeMessageOptions,
   type DescribeMessageReturnType,
   describeMessage,
+  type ParseSiweMessageErrorType,
   parseSiweMessage,
   type SiweMessage,
   SiweParseError,
 } from './message';
 export {
+  type DescribeTransactionErrorType,
   type DescribeTransactionParameters,
   type DescribeTransactionReturnType,
   describeTransaction,
@@ -19,6 +22,7 @@ export {
   UNLIMITED_THRESHOLD,
 } from './transaction';
 export {
+  type DescribeTypedDataErrorType,
   type DescribeTypedDataOptions,
   type DescribeTypedDataReturnType,
   describeTypedData,

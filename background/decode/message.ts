@@ -11,6 +11,7 @@
  * @module
  */
 import { getAddress, type Hex, hexToBytes, isAddress, isAddressEqual, isHex } from 'viem';
+import { hasHiddenCharacters } from './text';
 import type { MessageInsight, Warning } from './types';
 import {
   siweAddressMismatch,
@@ -94,6 +95,9 @@ export type DescribeMessageOptions = {
 };
 
 export type DescribeMessageReturnType = MessageInsight;
+/** It never throws: a malformed SIWE message is text with a `siwe-malformed` warning. */
+export type DescribeMessageErrorType = never;
+export type ParseSiweMessageErrorType = SiweParseError;
 
 /**
  * Describes a `personal_sign` message for the approval prompt. Never throws for any hex input.
@@ -136,19 +140,7 @@ function printableText(hex: Hex): string | undefined {
   } catch {
     return undefined;
   }
-  for (const char of text) if (isHiddenCharacter(char.codePointAt(0) ?? 0)) return undefined;
-  return text;
-}
-
-/** C0 except \t \n \r, DEL, C1, the BOM, and the bidirectional controls that reorder what is shown. */
-function isHiddenCharacter(code: number): boolean {
-  return (
-    (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) ||
-    (code >= 0x7f && code <= 0x9f) ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069) ||
-    code === 0xfeff
-  );
+  return hasHiddenCharacters(text) ? undefined : text;
 }
 
 function siweWarnings(

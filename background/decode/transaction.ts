@@ -74,6 +74,8 @@ export type DescribeTransactionParameters = Pick<TransactionPayload, 'to' | 'val
 };
 
 export type DescribeTransactionReturnType = TransactionInsight;
+/** It never throws: undecodable data is described as a contract call. */
+export type DescribeTransactionErrorType = never;
 
 /**
  * Describes a transaction request for the approval prompt. Never throws on odd calldata: what it

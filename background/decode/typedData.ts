@@ -24,8 +24,9 @@ import {
   type TypedDataValue,
 } from '../../ckm/payload/types';
 import { WalletError } from '../errors';
+import { hasHiddenCharacters } from './text';
 import type { TreeNode, TypedDataInsight, Warning } from './types';
-import { permit, permit2, typedDataChainMismatch } from './warnings';
+import { hiddenCharacters, permit, permit2, typedDataChainMismatch } from './warnings';
 
 /** JSON text longer than this cannot hold a message within `PAYLOAD_LIMITS`. */
 const MAX_JSON_CHARS = 4 * PAYLOAD_LIMITS.typedDataChars;
@@ -119,6 +120,8 @@ export function describeTypedData(
     message: structTree(typedData.message, typedData.primaryType, typedData.types, annotate),
     primaryType: typedData.primaryType,
   };
+  if (hidesCharacters(insight.domain) || hidesCharacters(insight.message))
+    warnings.push(hiddenCharacters());
   switch (kind) {
     case 'eip2612':
       return {
@@ -235,6 +238,16 @@ function atomText(type: string, value: TypedDataValue): string {
     return BigInt(value).toString();
   if (typeof value === 'string') return value;
   return String(value);
+}
+
+/** Whether any label or value in the trees holds a character the prompt must not show silently. */
+function hidesCharacters(nodes: readonly TreeNode[]): boolean {
+  return nodes.some(
+    (node) =>
+      hasHiddenCharacters(node.label) ||
+      (node.value !== undefined && hasHiddenCharacters(node.value)) ||
+      (node.children !== undefined && hidesCharacters(node.children)),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,7 +430,12 @@ function describeV1(value: unknown): TypedDataInsight {
       );
     return node;
   });
-  return { title: 'Typed data (v1)', domain: [], message, warnings: [] };
+  return {
+    title: 'Typed data (v1)',
+    domain: [],
+    message,
+    warnings: hidesCharacters(message) ? [hiddenCharacters()] : [],
+  };
 }
 
 function v1Node(label: string, type: string, value: unknown, at: string, depth: number): TreeNode {

@@ -17,6 +17,7 @@
  * - `permit` (danger): an EIP-2612 or DAI-style `Permit` signature.
  * - `permit2` (danger): a Uniswap Permit2 signature (`PermitSingle`, `PermitBatch`, …).
  * - `typed-data-chain-mismatch` (danger): the domain's chain id is not the wallet's chain.
+ * - `hidden-characters` (caution): typed-data text holds control or bidirectional characters.
  * - `siwe-domain-mismatch` (danger): the SIWE domain (host, port, scheme) is not the origin's.
  * - `siwe-uri-mismatch` (danger): the SIWE URI's origin is not the requesting origin.
  * - `siwe-address-mismatch` (danger): the SIWE address is not the signing account.
@@ -31,6 +32,7 @@ export type WarningKind =
   | 'permit'
   | 'permit2'
   | 'typed-data-chain-mismatch'
+  | 'hidden-characters'
   | 'siwe-domain-mismatch'
   | 'siwe-uri-mismatch'
   | 'siwe-address-mismatch'

@@ -83,6 +83,15 @@ export function typedDataChainMismatch(domainChainId: number, chainId: number): 
   );
 }
 
+/** Text in typed data holds control or direction-changing characters. */
+export function hiddenCharacters(): Warning {
+  return warning(
+    'hidden-characters',
+    'caution',
+    'Some text in this request contains invisible or direction-changing characters, so it may read differently from what you would sign.',
+  );
+}
+
 /** The SIWE domain (host, port or scheme) is not the requesting origin's. */
 export function siweDomainMismatch(domain: string, origin: string): Warning {
   return warning(

@@ -181,6 +181,17 @@ describe('describeTypedData v1 (test dApp signTypedData)', () => {
     ]);
   });
 
+  it('warns of hidden characters in a name or a value', () => {
+    const insight = describeTypedData(
+      json([{ type: 'string', name: 'To\u202e', value: 'Bob' }]),
+      'v1',
+      DAPP_ORIGIN,
+    );
+    expect(insight.warnings).toEqual([
+      expect.objectContaining({ kind: 'hidden-characters', severity: 'caution' }),
+    ]);
+  });
+
   it.each([
     ['not an array', {}],
     ['empty', []],

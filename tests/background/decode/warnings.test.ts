@@ -50,6 +50,15 @@ const FIRES: Record<WarningKind, () => { warnings: readonly Warning[] }> = {
   permit2: () => describeTypedData(JSON.stringify(signPermitSingle), 'v4', DAPP_ORIGIN),
   'typed-data-chain-mismatch': () =>
     describeTypedData(JSON.stringify(signTypedDataV4), 'v4', DAPP_ORIGIN, { chainId: 1 }),
+  'hidden-characters': () =>
+    describeTypedData(
+      JSON.stringify({
+        ...signTypedDataV4,
+        message: { ...signTypedDataV4.message, contents: 'Pay \u202e0001 ot' },
+      }),
+      'v4',
+      DAPP_ORIGIN,
+    ),
   'siwe-domain-mismatch': () => describeMessage(toHex(siwe.siweBadDomain), DAPP_ORIGIN),
   'siwe-uri-mismatch': () =>
     describeMessage(
