@@ -59,8 +59,9 @@ export function App() {
 
   // The approval window with nothing left to show (a locked wallet whose prompts were withdrawn).
   useEffect(() => {
-    if (approvalMode && state?.status === 'locked' && approvals?.length === 0) window.close();
-  }, [approvalMode, state, approvals]);
+    if (approvalMode && state?.status === 'locked' && approvals?.length === 0)
+      void closeApprovalWindow(refresh);
+  }, [approvalMode, state, approvals, refresh]);
 
   const screen = pickScreen({
     status: state?.status,
@@ -104,10 +105,24 @@ export function App() {
           items={approvals}
           approvalMode={approvalMode}
           refresh={refresh}
-          onEmpty={() => (approvalMode ? window.close() : setView('home'))}
+          onEmpty={() => (approvalMode ? void closeApprovalWindow(refresh) : setView('home'))}
           onBack={approvalMode ? undefined : () => setView('home')}
         />
       );
+  }
+}
+
+/**
+ * The approval window with an empty queue asks the background to close it: the background
+ * forgets the window before closing it, so a request that arrived meanwhile gets a new window
+ * instead of dying with this one. If one arrived first, the queue is shown again.
+ */
+async function closeApprovalWindow(refresh: () => Promise<void> | void): Promise<void> {
+  try {
+    const { closed } = await callBackground({ type: 'closeApprovalWindow' });
+    if (!closed) await refresh();
+  } catch {
+    window.close();
   }
 }
 

@@ -23,7 +23,10 @@ import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/stack/chromium';
 
-export const DEFAULT_EXTENSION_DIR = resolve(import.meta.dirname, '../../.output/chrome-mv3');
+/** The built extension: `CKM_EXTENSION_DIR` if set, else `.output/chrome-mv3`. */
+export const DEFAULT_EXTENSION_DIR = resolve(
+  process.env.CKM_EXTENSION_DIR ?? resolve(import.meta.dirname, '../../.output/chrome-mv3'),
+);
 
 export type LaunchWalletOptions = {
   /** The built extension; default `.output/chrome-mv3`. */

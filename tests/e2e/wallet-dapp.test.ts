@@ -9,9 +9,17 @@ import { type Hex, recoverMessageAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonRpc } from '../../scripts/stack/wait';
 import { launchWallet, type Wallet } from './harness';
-import { fund, type LocalServices, startLocalServices } from './support/services';
+import {
+  type Anvil,
+  fund,
+  type LocalServices,
+  startAnvil,
+  startLocalServices,
+} from './support/services';
 
 let services: LocalServices;
+/** A second dev chain for add/switch chain: the test dApp's own "Localhost 8546", chain 1338. */
+let second: Anvil;
 let wallet: Wallet;
 let dapp: Page;
 let address: string;
@@ -58,7 +66,7 @@ const nonceOf = async (who: string) =>
   Number((await jsonRpc(services.anvil.url, 'eth_getTransactionCount', [who, 'latest'])) as Hex);
 
 beforeAll(async () => {
-  services = await startLocalServices();
+  [services, second] = await Promise.all([startLocalServices(), startAnvil(8546, 1338)]);
   wallet = await launchWallet();
   address = (wallet.address as string).toLowerCase();
   await fund(services.anvil, address);
@@ -69,6 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await wallet?.close();
   await services?.stop();
+  await second?.stop();
 });
 
 describe('CKM Wallet with @metamask/test-dapp', () => {
@@ -211,15 +220,58 @@ describe('CKM Wallet with @metamask/test-dapp', () => {
     expect((await minedFrom(address, nonce)).receipt.status).toBe('0x1');
   });
 
-  it('revoking permissions disconnects the site', async () => {
-    await dapp.click('#revokeAccountsPermission');
-    const accounts = await dapp.evaluate(() =>
+  it('eth_signTypedData (v1): signed and verified by the dApp', async () => {
+    await dapp.click('#signTypedData');
+    const prompt = await wallet.approveNext();
+    expect(prompt.kind).toBe('typedData');
+    await waitText(dapp, '#signTypedDataResult', (v) => /^0x[0-9a-f]{130}$/i.test(v));
+    await dapp.click('#signTypedDataVerify');
+    await waitText(dapp, '#signTypedDataVerifyResult', (v) => v.toLowerCase() === address);
+  });
+
+  it('adds and switches to a second chain (8546, chain 1338) checked against its RPC; a send there is mined; and back', async () => {
+    await dapp.click('#addEthereumChain');
+    expect((await wallet.approveNext()).kind).toBe('addChain');
+    expect((await wallet.approveNext()).kind).toBe('switchChain');
+    await waitText(dapp, '#chainId', (v) => v === '0x53a');
+    await fund(second, address);
+    const count = async () =>
+      Number((await jsonRpc(second.url, 'eth_getTransactionCount', [address, 'latest'])) as Hex);
+    const before = await count();
+    await dapp.click('#sendEIP1559Button');
+    await wallet.approveNext();
+    const deadline = Date.now() + 30_000;
+    while ((await count()) === before) {
+      if (Date.now() > deadline) throw new Error('the send on chain 1338 was not mined');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const back = dapp.evaluate(() =>
       (
         window as unknown as { ethereum: { request(a: unknown): Promise<unknown> } }
       ).ethereum.request({
-        method: 'eth_accounts',
+        method: 'wallet_switchEthereumChain',
+        params: [{ chainId: '0x7a69' }],
       }),
     );
-    expect(accounts).toEqual([]);
+    expect((await wallet.approveNext()).kind).toBe('switchChain');
+    expect(await back).toBeNull();
+    await waitText(dapp, '#chainId', (v) => v === '0x7a69');
+  });
+
+  it('revoking permissions disconnects the site', async () => {
+    await dapp.click('#revokeAccountsPermission');
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const accounts = await dapp.evaluate(() =>
+        (
+          window as unknown as { ethereum: { request(a: unknown): Promise<unknown> } }
+        ).ethereum.request({
+          method: 'eth_accounts',
+        }),
+      );
+      if (Array.isArray(accounts) && accounts.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`still connected: ${JSON.stringify(accounts)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 });
