@@ -107,7 +107,7 @@ async function signTypedData(
       chain: chainView(chainId, services),
       version,
       json,
-      insight: describeTypedData(json, version, origin),
+      insight: describeTypedData(json, version, origin, { chainId }),
     },
     () => services.signer.signTypedData(account, payload),
   );
@@ -175,7 +175,7 @@ export const signMethods = {
           account: account.address,
           chain: chainView(chainId, services),
           message,
-          insight: describeMessage(message, origin),
+          insight: describeMessage(message, origin, { account: account.address, chainId }),
         },
         () => services.signer.signMessage(account, payload),
       );
