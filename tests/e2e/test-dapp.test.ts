@@ -1,6 +1,6 @@
 /**
  * MetaMask's own test dApp (`@metamask/test-dapp`), unchanged, finds CKM Wallet by EIP-6963.
- * Connecting and signing come with the wallet issue; this pins discovery against a real dApp.
+ * Discovery only, before any wallet exists; connecting and signing are in wallet-dapp.test.ts.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -16,7 +16,7 @@ beforeAll(async () => {
   dapp = await serveStatic({
     root: join(dirname(require.resolve('@metamask/test-dapp/package.json')), 'dist'),
   });
-  wallet = await launchWallet();
+  wallet = await launchWallet({ onboard: false });
 });
 afterAll(async () => {
   await wallet?.close();
