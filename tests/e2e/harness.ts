@@ -132,6 +132,9 @@ export async function launchWallet(options: LaunchWalletOptions = {}): Promise<W
         els.map((el) => el.getAttribute('data-kind') ?? ''),
       );
       if (prompt.before) await prompt.before(page);
+      // A locked wallet's prompt asks for the password first.
+      if (action === 'approve' && kind === 'unlock')
+        await page.type('[data-testid="unlock-password"]', password);
       await page.click(`[data-testid="${action}"]`);
       let cosigner: string | undefined;
       if (action === 'approve' && ['message', 'typedData', 'transaction'].includes(kind)) {
