@@ -183,21 +183,30 @@ export function createKeyringService(deps: {
         throw new WalletError('InvalidInput', 'Choose a password of at least 8 characters.');
       creating = true;
       const key = crypto.getRandomValues(new Uint8Array(32));
+      /** The device state once sealed: from then on the wallet exists on this device. */
+      let sealed: DeviceWalletState | undefined;
+      const open = async (state: DeviceWalletState) => {
+        wallet = new CkmWallet(state, clientOptions());
+        vaultKey = key;
+        deadline = nextDeadline();
+        await saveSession();
+        emit('created');
+        emit('unlocked');
+        return wallet;
+      };
       try {
-        let sealedKey: Uint8Array | undefined;
         const created = await createWallet({
           servers,
           threshold: 2,
           ...(deps.transport ? { transport: deps.transport } : {}),
           ...(onProgress ? { onProgress } : {}),
           onStateChange: async (state) => {
-            // The first persist (before any server commits) creates the vault.
-            if (!sealedKey) {
+            // The first persist (after the DKG, before any server commits) creates the vault.
+            if (!sealed) {
               onProgress?.({ stage: 'seal' });
-              sealedKey = sealVaultKey(key, password);
               await store.write({
                 formatVersion: 1,
-                lock: sealedKey,
+                lock: sealVaultKey(key, password),
                 state: sealWithVaultKey(encodeDeviceState(state), key),
                 createdAt: now(),
               });
@@ -206,17 +215,16 @@ export function createKeyringService(deps: {
             } else {
               await persistState(state);
             }
+            sealed = state;
           },
         });
-        wallet = new CkmWallet(created.state, clientOptions());
-        vaultKey = key;
-        deadline = nextDeadline();
-        await saveSession();
-        emit('created');
-        emit('unlocked');
-        return wallet;
+        return await open(created.state);
       } catch (error) {
-        if (!initialized) key.fill(0);
+        // A failure after the vault was sealed is a failed commit: the key exists and the
+        // client retries the commit before its next signature (docs/ckm.md §4). The wallet is
+        // created; only a failure before that is the user's to retry.
+        if (sealed) return open(sealed);
+        key.fill(0);
         throw error;
       } finally {
         creating = false;

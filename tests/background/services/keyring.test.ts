@@ -195,6 +195,39 @@ describe('keyring, vault and signer', { timeout: 180_000 }, () => {
     ).toBe(true);
   });
 
+  it('a commit that fails after the vault is sealed still leaves a created wallet; the commit is retried before signing', async () => {
+    const otherStore = memoryVaultStore();
+    const other = createKeyringService({
+      store: otherStore,
+      settings: createSettingsService(),
+      transport: cluster.transport,
+    });
+    await other.ready;
+    cluster.intercept = (request) => (request.url.includes('/commit') ? undefined : request);
+    try {
+      await other.create({
+        servers: cluster.servers.map((s) => ({ url: s.url })),
+        password: PASSWORD,
+      });
+    } finally {
+      cluster.intercept = undefined;
+    }
+    expect(other.status()).toBe('unlocked');
+    expect(other.wallet().state.uncommitted.length).toBeGreaterThan(0);
+    expect(await otherStore.read()).toBeDefined();
+    const accounts = createAccountsService(other);
+    const signer = createSignerService(other, accounts);
+    const account = {
+      index: 0,
+      name: 'Account 1',
+      address: '0x0000000000000000000000000000000000000000' as const,
+      imported: false,
+    };
+    const signed = await signer.signMessage(account, { kind: 'message', message: '0x02' });
+    expect(signed.value).toMatch(/^0x[0-9a-f]{130}$/);
+    expect(other.wallet().state.uncommitted).toEqual([]);
+  });
+
   it('a damaged device state does not decode', () => {
     const bytes = encodeDeviceState(keyring.wallet().state);
     const at = bytes.length - 3;
