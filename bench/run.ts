@@ -3,6 +3,7 @@
  * @module
  */
 import { envelopeBenchmarks } from './envelope';
+import { extBenchmarks } from './ext';
 import { runBenchmarks } from './harness';
 import { providerRoundtrip } from './provider.bench';
 import { serverBenchmarks } from './server';
@@ -10,6 +11,12 @@ import { tssBenchmarks } from './tss';
 
 const json = process.argv.includes('--json');
 await runBenchmarks(
-  [providerRoundtrip, ...tssBenchmarks, ...serverBenchmarks, ...envelopeBenchmarks],
+  [
+    providerRoundtrip,
+    ...tssBenchmarks,
+    ...serverBenchmarks,
+    ...envelopeBenchmarks,
+    ...extBenchmarks,
+  ],
   json,
 );
