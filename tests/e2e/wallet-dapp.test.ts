@@ -49,7 +49,7 @@ async function minedFrom(from: string, nonce: number) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const block = (await jsonRpc(services.anvil.url, 'eth_getBlockByNumber', ['latest', true])) as {
-    transactions: { hash: Hex; from: string; nonce: Hex; type: Hex }[];
+    transactions: { hash: Hex; from: string; to: string | null; nonce: Hex; type: Hex }[];
   };
   const tx = block.transactions.find(
     (t) => t.from.toLowerCase() === from.toLowerCase() && Number(t.nonce) === nonce,
@@ -203,7 +203,7 @@ describe('CKM Wallet with @metamask/test-dapp', () => {
     await waitText(dapp, '#signPermitVerifyResult', (v) => v.toLowerCase() === address);
   });
 
-  it('ERC-721: deploy, mint, setApprovalForAll with its warning', async () => {
+  it('ERC-721: deploy, mint, setApprovalForAll with its warning, transfer', async () => {
     let nonce = await nonceOf(address);
     await dapp.click('#deployNFTsButton');
     await wallet.approveNext({ timeoutMs: 60_000 });
@@ -217,7 +217,25 @@ describe('CKM Wallet with @metamask/test-dapp', () => {
     await dapp.click('#setApprovalForAllButton');
     const prompt = await wallet.approveNext();
     expect(prompt.warnings).toContain('approval-for-all');
-    expect((await minedFrom(address, nonce)).receipt.status).toBe('0x1');
+    const approval = await minedFrom(address, nonce);
+    expect(approval.receipt.status).toBe('0x1');
+    // Transfer token 1 to the dApp's recipient; the chain then says who owns it.
+    const recipient = '0x2f318C334780961FB129D2a6c30D0763d9a5C970';
+    await dapp.$eval('#transferTokenInput', (el) => {
+      (el as HTMLInputElement).value = '1';
+    });
+    nonce = await nonceOf(address);
+    await dapp.click('#transferFromButton');
+    const transfer = await wallet.approveNext();
+    expect(transfer.kind).toBe('transaction');
+    const mined = await minedFrom(address, nonce);
+    expect(mined.receipt.status).toBe('0x1');
+    const nft = mined.tx.to;
+    const owner = (await jsonRpc(services.anvil.url, 'eth_call', [
+      { to: nft, data: `0x6352211e${(1).toString(16).padStart(64, '0')}` },
+      'latest',
+    ])) as string;
+    expect(`0x${owner.slice(-40)}`).toBe(recipient.toLowerCase());
   });
 
   it('eth_signTypedData (v1): signed and verified by the dApp', async () => {
