@@ -6,7 +6,7 @@
 import type { Page } from 'puppeteer-core';
 import { type Hex, recoverMessageAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchWallet, type Wallet } from './harness';
+import { DEFAULT_PASSWORD, launchWallet, type Wallet } from './harness';
 import { type LocalServices, startLocalServices } from './support/services';
 
 let services: LocalServices;
@@ -100,6 +100,38 @@ describe('CKM Wallet when things go wrong', () => {
       ).toBe(wallet.address);
     } finally {
       await serverA?.start();
+    }
+  });
+
+  it('onboarding: a server that fails during creation gives a clear error, and Retry creates the wallet', async () => {
+    const fresh = await launchWallet({ onboard: false });
+    const serverB = services.servers[1];
+    try {
+      const page = await fresh.openPopup();
+      await (await page.waitForSelector('[data-testid="create-start"]'))?.click();
+      await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('[data-testid="server-row"]')].filter(
+            (row) => row.getAttribute('data-status') === 'ok',
+          ).length === 2,
+        { timeout: 30_000 },
+      );
+      await page.click('[data-testid="servers-continue"]');
+      await page.waitForSelector('[data-testid="password"]');
+      await page.type('[data-testid="password"]', DEFAULT_PASSWORD);
+      await page.type('[data-testid="password-confirm"]', DEFAULT_PASSWORD);
+      await serverB?.kill();
+      await page.click('[data-testid="create-wallet"]');
+      const error = await page.waitForSelector('[data-testid="create-error"]', { timeout: 60_000 });
+      expect(await error?.evaluate((el) => el.textContent)).toMatch(/server|reach|unavailable/i);
+      await serverB?.start();
+      await (await page.waitForSelector('[data-testid="create-retry"]:not([disabled])'))?.click();
+      const created = await page.waitForSelector('[data-testid="created-address"]', {
+        timeout: 120_000,
+      });
+      expect(await created?.evaluate((el) => el.textContent)).toMatch(/0x[0-9a-fA-F]{40}/);
+    } finally {
+      await fresh.close();
     }
   });
 });
