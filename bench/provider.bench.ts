@@ -15,7 +15,7 @@ export const providerRoundtrip: Benchmark = {
   baselineLabel: 'postMessage echo',
   async run() {
     const site = await serveStatic({ root: join(import.meta.dirname, '../tests/e2e/fixtures') });
-    const wallet = await launchWallet();
+    const wallet = await launchWallet({ onboard: false });
     try {
       const page = await wallet.browser.newPage();
       await page.goto(`${site.url}/dapp.html`, { waitUntil: 'load' });
