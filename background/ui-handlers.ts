@@ -7,6 +7,7 @@
 import { JsonRpcError } from '@metamask/rpc-errors';
 import { formatEther, type Hex } from 'viem';
 import browser, { type Runtime } from 'webextension-polyfill';
+import { setBounded } from '../ckm/bounded-map';
 import { ServerConnection } from '../ckm/client/connection';
 import { fetchTransport } from '../ckm/client/transport';
 import type { Progress } from '../ckm/client/wallet';
@@ -65,7 +66,9 @@ export function broadcastUiEvent(event: UiEvent): void {
 }
 
 let creating: CreateProgress | undefined;
+/** Identities shown at onboarding, by URL: what `createWallet` pins must be what was shown. */
 const probed = new Map<string, PartyIdentity>();
+const MAX_PROBED = 64;
 
 function serverUrl(url: unknown): string {
   if (typeof url !== 'string' || url.length > 2048)
@@ -89,7 +92,7 @@ async function probe(url: string) {
     url,
     fetchTransport({ timeoutMs: 10_000 }),
   ).identity();
-  probed.set(url, document.document.identity);
+  setBounded(probed, url, document.document.identity, MAX_PROBED);
   return { url, name: document.document.name, identity: identityId(document.document.identity) };
 }
 
