@@ -10,7 +10,11 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { type Hex, hashMessage, hexToBytes, isHex, stringToHex } from 'viem';
 import { CkmError } from '../../../ckm/errors';
 import { parseSignPayload } from '../../../ckm/payload';
-import type { MessageSignPayload, TypedDataSignPayload } from '../../../ckm/payload/types';
+import type {
+  MessageSignPayload,
+  TypedDataSignPayload,
+  TypedDataV1SignPayload,
+} from '../../../ckm/payload/types';
 import { PAYLOAD_LIMITS } from '../../../ckm/payload/types';
 import { publicKeyToAddress } from '../../../tss/index';
 import type { ChainView } from '../../approvals-api';
@@ -67,33 +71,43 @@ function parsed<T>(value: unknown): T {
   }
 }
 
+/** Typed data as a dApp sends it: an object, or JSON text of one (at most 1 MB). */
+function typedDataParam(data: unknown): { typedData: unknown; json: string } {
+  if (typeof data !== 'string') return { typedData: data, json: JSON.stringify(data) ?? '' };
+  if (data.length > 1_000_000) throw invalid('The typed data is too large.');
+  try {
+    return { typedData: JSON.parse(data), json: data };
+  } catch {
+    throw invalid('The typed data is not valid JSON.');
+  }
+}
+
+/**
+ * `eth_signTypedData_v3` / `_v4` (`[address, typedData]`, EIP-712) and legacy `eth_signTypedData`
+ * (v1: MetaMask's `[typedData, address]`, an array of `{ type, name, value }` digested as
+ * eth-sig-util's `typedSignatureHash`, `ckm/payload/typedDataV1.ts`; it has no domain, so no
+ * chain to check).
+ */
 async function signTypedData(
-  version: 'v3' | 'v4',
+  version: 'v1' | 'v3' | 'v4',
   params: unknown,
   origin: string,
   services: Services,
 ): Promise<Hex> {
+  const method = version === 'v1' ? 'eth_signTypedData' : `eth_signTypedData_${version}`;
   if (!Array.isArray(params) || params.length < 2)
-    throw invalid(`eth_signTypedData_${version} expects [address, typedData].`);
-  const [address, data] = params;
-  let typedData: unknown;
-  let json: string;
-  if (typeof data === 'string') {
-    if (data.length > 1_000_000) throw invalid('The typed data is too large.');
-    try {
-      typedData = JSON.parse(data);
-    } catch {
-      throw invalid('The typed data is not valid JSON.');
-    }
-    json = data;
-  } else {
-    typedData = data;
-    json = JSON.stringify(data);
-  }
+    throw invalid(
+      `${method} expects ${version === 'v1' ? '[typedData, address]' : '[address, typedData]'}.`,
+    );
+  const [address, data] = version === 'v1' ? [params[1], params[0]] : params;
+  const { typedData, json } = typedDataParam(data);
   const account = permittedAccount(origin, address, services);
-  const payload = parsed<TypedDataSignPayload>({ kind: 'typedData', typedData });
+  const payload = parsed<TypedDataSignPayload | TypedDataV1SignPayload>({
+    kind: version === 'v1' ? 'typedDataV1' : 'typedData',
+    typedData,
+  });
   const chainId = services.networks.chainOf(origin).chainId;
-  const domainChain = payload.typedData.domain.chainId;
+  const domainChain = payload.kind === 'typedData' ? payload.typedData.domain.chainId : undefined;
   if (domainChain !== undefined && Number(domainChain) !== chainId)
     throw invalid(
       `The typed data is for chain ${domainChain}, but this site is on chain ${chainId}.`,
@@ -108,50 +122,6 @@ async function signTypedData(
       version,
       json,
       insight: describeTypedData(json, version, origin, { chainId }),
-    },
-    () => services.signer.signTypedData(account, payload),
-  );
-}
-
-/**
- * Legacy `eth_signTypedData` (v1): MetaMask's `[typedData, address]`, the array of
- * `{ type, name, value }` as JSON or as JSON text; digested as eth-sig-util's
- * `typedSignatureHash` (`ckm/payload/typedDataV1.ts`). It has no domain, so no chain to check.
- */
-async function signTypedDataV1(params: unknown, origin: string, services: Services): Promise<Hex> {
-  if (!Array.isArray(params) || params.length < 2)
-    throw invalid('eth_signTypedData expects [typedData, address].');
-  const [data, address] = params;
-  let typedData: unknown;
-  let json: string;
-  if (typeof data === 'string') {
-    if (data.length > 1_000_000) throw invalid('The typed data is too large.');
-    try {
-      typedData = JSON.parse(data);
-    } catch {
-      throw invalid('The typed data is not valid JSON.');
-    }
-    json = data;
-  } else {
-    typedData = data;
-    json = JSON.stringify(data) ?? '';
-  }
-  const account = permittedAccount(origin, address, services);
-  const payload = parsed<Extract<ReturnType<typeof parseSignPayload>, { kind: 'typedDataV1' }>>({
-    kind: 'typedDataV1',
-    typedData,
-  });
-  await ensureUnlocked(origin, services);
-  const chainId = services.networks.chainOf(origin).chainId;
-  return services.approvals.requestAndRun(
-    origin,
-    {
-      kind: 'typedData',
-      account: account.address,
-      chain: chainView(chainId, services),
-      version: 'v1',
-      json,
-      insight: describeTypedData(json, 'v1', origin),
     },
     () => services.signer.signTypedData(account, payload),
   );
@@ -200,7 +170,7 @@ export const signMethods = {
   },
   eth_signTypedData: {
     policy: 'connected',
-    handle: ({ params }, { origin }, services) => signTypedDataV1(params, origin, services),
+    handle: ({ params }, { origin }, services) => signTypedData('v1', params, origin, services),
   },
   eth_signTypedData_v3: {
     policy: 'connected',
