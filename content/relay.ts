@@ -27,6 +27,7 @@ import {
   EXTENSION_GONE_MESSAGE,
   type PageResponse,
   parsePageRequest,
+  TO_CONTENT,
   TO_PAGE,
 } from './page-channel';
 
@@ -84,6 +85,21 @@ export const browserRuntime: RelayRuntime = {
     }
   },
 };
+
+/**
+ * A message on our channel as this world's own objects. Firefox hands a content script the page's
+ * objects through Xray wrappers whose prototype is the page's `Object.prototype`, not ours, so
+ * {@link parsePageRequest}'s plain-object check would drop every request; a structured clone
+ * made here is ours (on Chrome, an equal copy). Other messages are not copied.
+ */
+function ownCopy(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null) return data;
+  try {
+    return (data as { target?: unknown }).target === TO_CONTENT ? structuredClone(data) : data;
+  } catch {
+    return undefined;
+  }
+}
 
 type Connection = {
   readonly port: RelayPort;
@@ -185,7 +201,7 @@ export function startRelay(options: RelayOptions = {}): () => void {
 
   const onWindowMessage = (event: MessageEvent) => {
     if (event.source !== win) return;
-    const parsed = parsePageRequest(event.data);
+    const parsed = parsePageRequest(ownCopy(event.data));
     if (!parsed.ok) {
       if (parsed.id !== undefined) {
         // EIP-1474 -32600 "Invalid request". The relay stays free of libraries: it runs on

@@ -1,6 +1,6 @@
 /**
- * The one place tests (ours, and dApp developers') start CKM Wallet: real Chromium with the built
- * extension and a fresh profile.
+ * The one place tests (ours, and dApp developers') start CKM Wallet: real Chromium (or, with
+ * `browser: 'firefox'`, Firefox ESR) with the built extension and a fresh profile.
  *
  * ```ts
  * const wallet = await launchWallet();          // onboarded with the CKM servers of `npm start`
@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
 import { CHROMIUM_ARGS, chromiumPath } from '../../scripts/stack/chromium';
+import { launchFirefox } from './support/firefox';
 
 /** The built extension: `CKM_EXTENSION_DIR` if set, else `.output/chrome-mv3`. */
 export const DEFAULT_EXTENSION_DIR = resolve(
@@ -29,13 +30,27 @@ export const DEFAULT_EXTENSION_DIR = resolve(
 );
 
 export type LaunchWalletOptions = {
-  /** The built extension; default `.output/chrome-mv3`. */
+  /**
+   * Default `chromium`. `firefox` runs Firefox (ESR) over WebDriver BiDi with the Firefox build
+   * (`npm run build:firefox`); see tests/e2e/support/firefox.ts.
+   */
+  browser?: 'chromium' | 'firefox';
+  /**
+   * The built extension; default `.output/chrome-mv3` (Firefox: `CKM_FIREFOX_EXTENSION_DIR` or
+   * `.output/firefox-mv3`).
+   */
   extensionDir?: string;
-  /** Chromium binary; default `CHROMIUM_PATH` or `/usr/bin/chromium`. */
+  /**
+   * Chromium binary; default `CHROMIUM_PATH` or `/usr/bin/chromium` (Firefox: `FIREFOX_PATH` or
+   * `/usr/bin/firefox-esr`).
+   */
   executablePath?: string;
   /** Default true (Chromium's new headless, which runs extensions). */
   headless?: boolean;
-  /** How long to wait for the extension's service worker, in ms (default 15 000). */
+  /**
+   * How long to wait for the extension's service worker, in ms (default 15 000; Firefox: for
+   * the popup page to load).
+   */
   timeoutMs?: number;
   /**
    * Create a wallet through the popup before returning (default true). `false` returns the
@@ -69,8 +84,12 @@ export type PromptResult = {
 
 export type Wallet = {
   readonly browser: Browser;
+  /** The host of the extension's URLs (on Firefox, its `moz-extension://` UUID). */
   readonly extensionId: string;
-  /** The extension's service worker, for tests that need to look inside the background. */
+  /**
+   * The extension's service worker, for tests that need to look inside the background (Chromium
+   * only: Firefox's background is an event page).
+   */
   serviceWorker(): Promise<WebWorker>;
   /** Opens the popup page in a new tab and waits for it to load. */
   openPopup(): Promise<Page>;
@@ -88,38 +107,27 @@ export type Wallet = {
   close(): Promise<void>;
 };
 
+/** What differs between browsers: the browser with the extension loaded, and its pages. */
+export type ExtensionSession = {
+  readonly browser: Browser;
+  readonly extensionId: string;
+  openPopup(): Promise<Page>;
+  approvalPage(timeoutMs: number): Promise<Page>;
+  serviceWorker(): Promise<WebWorker>;
+  close(): Promise<void>;
+};
+
 export async function launchWallet(options: LaunchWalletOptions = {}): Promise<Wallet> {
-  const extensionDir = resolve(options.extensionDir ?? DEFAULT_EXTENSION_DIR);
-  if (!existsSync(join(extensionDir, 'manifest.json')))
-    throw new Error(`No built extension at ${extensionDir}. Run "npm run build" first.`);
-  const userDataDir = await mkdtemp(join(tmpdir(), 'ckm-wallet-profile-'));
-  const browser = await puppeteer.launch({
-    executablePath: options.executablePath ?? chromiumPath(),
-    headless: options.headless ?? true,
-    userDataDir,
-    args: [
-      ...CHROMIUM_ARGS,
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-    ],
-  });
+  const session =
+    options.browser === 'firefox' ? await launchFirefox(options) : await launchChromium(options);
+  const { browser, extensionId, openPopup } = session;
   try {
-    const target = await browser.waitForTarget(
-      (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
-      { timeout: options.timeoutMs ?? 15_000 },
-    );
-    const extensionId = new URL(target.url()).host;
     const password = options.password ?? DEFAULT_PASSWORD;
-    const openPopup = async () => {
-      const page = await browser.newPage();
-      await page.goto(`chrome-extension://${extensionId}/popup.html`, { waitUntil: 'load' });
-      return page;
-    };
     const address =
       options.onboard === false
         ? undefined
         : await onboard(await openPopup(), password, options.servers);
-    const approvalPage = (timeoutMs = 30_000) => findApprovalPage(browser, extensionId, timeoutMs);
+    const approvalPage = (timeoutMs = 30_000) => session.approvalPage(timeoutMs);
     const answer = async (action: 'approve' | 'reject', prompt: PromptOptions = {}) => {
       const page = await approvalPage(prompt.timeoutMs);
       const root = await page.waitForSelector('[data-testid="approval"]', {
@@ -163,6 +171,51 @@ export async function launchWallet(options: LaunchWalletOptions = {}): Promise<W
       approvalPage,
       approveNext: (prompt) => answer('approve', prompt),
       rejectNext: (prompt) => answer('reject', prompt),
+      serviceWorker: () => session.serviceWorker(),
+      openPopup,
+      close: () => session.close(),
+    };
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+}
+
+/** Chromium with the extension loaded into a fresh profile. */
+async function launchChromium(options: LaunchWalletOptions): Promise<ExtensionSession> {
+  const extensionDir = resolve(options.extensionDir ?? DEFAULT_EXTENSION_DIR);
+  if (!existsSync(join(extensionDir, 'manifest.json')))
+    throw new Error(`No built extension at ${extensionDir}. Run "npm run build" first.`);
+  const userDataDir = await mkdtemp(join(tmpdir(), 'ckm-wallet-profile-'));
+  const browser = await puppeteer.launch({
+    executablePath: options.executablePath ?? chromiumPath(),
+    headless: options.headless ?? true,
+    userDataDir,
+    args: [
+      ...CHROMIUM_ARGS,
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+    ],
+  });
+  const close = async () => {
+    await browser.close();
+    await rm(userDataDir, { recursive: true, force: true });
+  };
+  try {
+    const target = await browser.waitForTarget(
+      (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
+      { timeout: options.timeoutMs ?? 15_000 },
+    );
+    const extensionId = new URL(target.url()).host;
+    return {
+      browser,
+      extensionId,
+      async openPopup() {
+        const page = await browser.newPage();
+        await page.goto(`chrome-extension://${extensionId}/popup.html`, { waitUntil: 'load' });
+        return page;
+      },
+      approvalPage: (timeoutMs) => findApprovalPage(browser, extensionId, timeoutMs),
       async serviceWorker() {
         const worker = await (
           await browser.waitForTarget(
@@ -174,15 +227,10 @@ export async function launchWallet(options: LaunchWalletOptions = {}): Promise<W
         if (!worker) throw new Error('the extension service worker is not running');
         return worker;
       },
-      openPopup,
-      async close() {
-        await browser.close();
-        await rm(userDataDir, { recursive: true, force: true });
-      },
+      close,
     };
   } catch (error) {
-    await browser.close();
-    await rm(userDataDir, { recursive: true, force: true });
+    await close();
     throw error;
   }
 }

@@ -1,0 +1,156 @@
+/**
+ * The Firefox add-on (`npm run build:firefox`) in Firefox ESR, against MetaMask's test dApp with
+ * real everything (anvil, two CKM server processes): onboarded through its popup, connected, a
+ * `personal_sign` checked by recovery, an EIP-1559 send mined. The same checks as
+ * wallet-dapp.test.ts does on Chromium. Skipped only when there is no Firefox binary
+ * (`FIREFOX_PATH`, `/usr/bin/firefox-esr`, `/usr/bin/firefox`); `.ci/run` installs firefox-esr.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from 'puppeteer-core';
+import { type Hex, recoverMessageAddress } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonRpc } from '../../scripts/stack/wait';
+import { launchWallet, type Wallet } from './harness';
+import { findFirefox } from './support/firefox';
+import { fund, type LocalServices, startLocalServices } from './support/services';
+
+const firefox = findFirefox();
+if (!firefox)
+  console.warn(
+    'tests/e2e/firefox.test.ts skipped: no Firefox binary (install firefox-esr or set FIREFOX_PATH)',
+  );
+
+let services: LocalServices;
+let wallet: Wallet;
+let dapp: Page;
+let address: string;
+
+const text = (page: Page, selector: string) =>
+  page.$eval(selector, (el) => (el.textContent ?? '').trim());
+
+async function waitText(page: Page, selector: string, predicate: (value: string) => boolean) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await text(page, selector).catch(() => '');
+    if (predicate(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${selector} never matched; last "${value}"`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const nonceOf = async (who: string) =>
+  Number((await jsonRpc(services.anvil.url, 'eth_getTransactionCount', [who, 'latest'])) as Hex);
+
+/** The transaction from `from` with `nonce`, once mined; its receipt. */
+async function minedFrom(from: string, nonce: number) {
+  const deadline = Date.now() + 60_000;
+  while ((await nonceOf(from)) <= nonce) {
+    if (Date.now() > deadline) throw new Error(`no transaction with nonce ${nonce} was mined`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const block = (await jsonRpc(services.anvil.url, 'eth_getBlockByNumber', ['latest', true])) as {
+    transactions: { hash: Hex; from: string; nonce: Hex; type: Hex }[];
+  };
+  const tx = block.transactions.find(
+    (t) => t.from.toLowerCase() === from.toLowerCase() && Number(t.nonce) === nonce,
+  );
+  if (!tx) throw new Error(`nonce ${nonce} is not in the latest block`);
+  const receipt = (await jsonRpc(services.anvil.url, 'eth_getTransactionReceipt', [tx.hash])) as {
+    status: Hex;
+  };
+  return { tx, receipt };
+}
+
+describe.skipIf(!firefox)('CKM Wallet in Firefox ESR with @metamask/test-dapp', () => {
+  beforeAll(async () => {
+    services = await startLocalServices();
+    wallet = await launchWallet({ browser: 'firefox' });
+    address = (wallet.address as string).toLowerCase();
+    await fund(services.anvil, address);
+    dapp = await wallet.browser.newPage();
+    await dapp.goto(services.dapp.url, { waitUntil: 'load' });
+  }, 240_000);
+
+  afterAll(async () => {
+    await wallet?.close();
+    await services?.stop();
+  });
+
+  it('the provider is there before the page’s first script, and says it is MetaMask', async () => {
+    // A page whose first script records what it saw, served on a free loopback port.
+    const server = createServer((_, res) => {
+      res.setHeader('content-type', 'text/html');
+      res.end(
+        '<!doctype html><script>window.seen = { type: typeof window.ethereum, isMetaMask: window.ethereum && window.ethereum.isMetaMask }</script>',
+      );
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const probe = await wallet.browser.newPage();
+    try {
+      await probe.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+        waitUntil: 'load',
+      });
+      expect(await probe.evaluate(() => (window as unknown as { seen: unknown }).seen)).toEqual({
+        type: 'object',
+        isMetaMask: true,
+      });
+    } finally {
+      await probe.close();
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
+  });
+
+  it('connects: the prompt shows the site and the dApp gets the account', async () => {
+    await dapp.click('#connectButton');
+    const prompt = await wallet.approveNext();
+    expect(prompt.kind).toBe('connect');
+    await waitText(dapp, '#accounts', (v) => v.toLowerCase().includes(address));
+  });
+
+  it('rejecting a prompt gives 4001', async () => {
+    const pending = dapp.evaluate(async (from) => {
+      try {
+        await (
+          window as unknown as { ethereum: { request(a: unknown): Promise<unknown> } }
+        ).ethereum.request({ method: 'personal_sign', params: ['0x72656a656374206d65', from] });
+        return undefined;
+      } catch (e) {
+        return (e as { code: number }).code;
+      }
+    }, address);
+    await wallet.rejectNext();
+    expect(await pending).toBe(4001);
+  });
+
+  it('personal_sign: a threshold signature that recovers to the account, and the dApp verifies it', async () => {
+    await dapp.click('#personalSign');
+    const prompt = await wallet.approveNext();
+    expect(prompt.kind).toBe('message');
+    expect(prompt.cosigner).toMatch(/server-a|server-b/);
+    const signature = (await waitText(dapp, '#personalSignResult', (v) =>
+      /^0x[0-9a-f]{130}$/i.test(v),
+    )) as Hex;
+    const message = await dapp.evaluate(
+      () =>
+        `0x${Array.from(new TextEncoder().encode('Example `personal_sign` message'))
+          .map((b) => b.toString(16).padStart(2, '0'))
+          .join('')}`,
+    );
+    const recovered = await recoverMessageAddress({ message: { raw: message as Hex }, signature });
+    expect(recovered.toLowerCase()).toBe(address);
+    await dapp.click('#personalSignVerify');
+    await waitText(dapp, '#personalSignVerifyECRecoverResult', (v) => v.toLowerCase() === address);
+  });
+
+  it('EIP-1559 send: approved, threshold-signed, mined', async () => {
+    const nonce = await nonceOf(address);
+    await dapp.click('#sendEIP1559Button');
+    const prompt = await wallet.approveNext();
+    expect(prompt.kind).toBe('transaction');
+    const { tx, receipt } = await minedFrom(address, nonce);
+    expect(receipt.status).toBe('0x1');
+    expect(tx.type).toBe('0x2');
+  });
+});
