@@ -140,18 +140,21 @@ function shareOfContent(opened: Envelope, expectedType: string = KEY_SHARE_TYPE)
  * @throws {VaultCorruptError} the bytes are damaged, or not a sealed CKM key share
  */
 export function openShare(envelopeBytes: Uint8Array, password: string): Uint8Array {
+  return shareOfContent(unlockStored(envelopeBytes, password, 'sealed share'));
+}
+
+/** The content of stored bytes sealed under a password, with the vault's typed errors. */
+function unlockStored(envelopeBytes: Uint8Array, password: string, what: string): Envelope {
   assertBytes(envelopeBytes, 'envelopeBytes');
   assertPassword(password, 'password');
-  const sealed = decodeStored(envelopeBytes, 'sealed share');
-  let opened: Envelope;
+  const sealed = decodeStored(envelopeBytes, what);
   try {
-    opened = unlock(sealed, password);
+    return unlock(sealed, password);
   } catch (e) {
     if (e instanceof WrongPasswordError) throw new VaultPasswordError(e);
     if (e instanceof EnvelopeError) throw new VaultCorruptError(e.shortMessage, e);
     throw e;
   }
-  return shareOfContent(opened);
 }
 
 /**
@@ -302,18 +305,10 @@ export function sealVaultKey(
  * @throws {VaultCorruptError} the bytes are damaged, or not a sealed vault key
  */
 export function openVaultKey(envelopeBytes: Uint8Array, password: string): Uint8Array {
-  assertBytes(envelopeBytes, 'envelopeBytes');
-  assertPassword(password, 'password');
-  const sealed = decodeStored(envelopeBytes, 'sealed vault key');
-  let opened: Envelope;
-  try {
-    opened = unlock(sealed, password);
-  } catch (e) {
-    if (e instanceof WrongPasswordError) throw new VaultPasswordError(e);
-    if (e instanceof EnvelopeError) throw new VaultCorruptError(e.shortMessage, e);
-    throw e;
-  }
-  const key = shareOfContent(opened, VAULT_KEY_TYPE);
+  const key = shareOfContent(
+    unlockStored(envelopeBytes, password, 'sealed vault key'),
+    VAULT_KEY_TYPE,
+  );
   if (key.length !== SYMMETRIC_KEY_LENGTH)
     throw new VaultCorruptError('the vault key is not 32 bytes');
   return key;

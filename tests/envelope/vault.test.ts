@@ -19,9 +19,13 @@ import {
   NotRecipientError,
   openShare,
   openShareWithKey,
+  openVaultKey,
+  openWithVaultKey,
   resealShare,
   type SealOptions,
   sealShare,
+  sealVaultKey,
+  sealWithVaultKey,
   splitBackup,
   unlock,
   VaultCorruptError,
@@ -252,5 +256,45 @@ describe('splitBackup / joinBackup (SSKR)', () => {
     expect(() =>
       splitBackup(sealed, { groupThreshold: 1, groups: [{ threshold: 3, count: 2 }] }),
     ).toThrow(RangeError);
+  });
+});
+
+describe('the extension vault: a password-sealed vault key and the state under it', () => {
+  const vaultKey = new Uint8Array(32).fill(7);
+
+  it('round-trips the vault key under the password and the state under the vault key', () => {
+    const lock = sealVaultKey(vaultKey, PASSWORD, FAST);
+    expect(openVaultKey(lock, PASSWORD)).toEqual(vaultKey);
+    const state = sealWithVaultKey(shareBytes(), vaultKey);
+    expect(openWithVaultKey(state, vaultKey)).toEqual(shareBytes());
+  });
+
+  it('a wrong password is VaultPasswordError; a wrong vault key is VaultCorruptError', () => {
+    const lock = sealVaultKey(vaultKey, PASSWORD, FAST);
+    expect(thrown(() => openVaultKey(lock, 'wrong password'))).toBeInstanceOf(VaultPasswordError);
+    const state = sealWithVaultKey(shareBytes(), vaultKey);
+    expect(thrown(() => openWithVaultKey(state, new Uint8Array(32).fill(8)))).toBeInstanceOf(
+      VaultCorruptError,
+    );
+  });
+
+  it('refuses one kind of envelope in place of the other, and keys of the wrong size', () => {
+    // A sealed key share opened as a vault key: the `isA` differs.
+    const share = sealShare(shareBytes(32), PASSWORD, FAST);
+    expect(thrown(() => openVaultKey(share, PASSWORD))).toBeInstanceOf(VaultCorruptError);
+    expect(thrown(() => sealVaultKey(new Uint8Array(16), PASSWORD, FAST))).toBeInstanceOf(
+      RangeError,
+    );
+    expect(thrown(() => sealWithVaultKey(shareBytes(), new Uint8Array(31)))).toBeInstanceOf(
+      RangeError,
+    );
+    expect(thrown(() => sealWithVaultKey(new Uint8Array(0), vaultKey))).toBeInstanceOf(RangeError);
+  });
+
+  it('a damaged state envelope is VaultCorruptError, never a partial result', () => {
+    const state = sealWithVaultKey(shareBytes(), vaultKey);
+    const at = state.length - 5;
+    state[at] = (state[at] as number) ^ 1;
+    expect(thrown(() => openWithVaultKey(state, vaultKey))).toBeInstanceOf(VaultCorruptError);
   });
 });
