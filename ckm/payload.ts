@@ -89,7 +89,8 @@ function refuseBareHash(value: unknown): void {
 
 /**
  * The one way into a sign payload from the wire or a caller: checks every field, refuses unknown
- * ones, and proves that viem can digest it.
+ * ones (typed data drops the members its types do not declare, as eth-sig-util v4 ignores them:
+ * `ckm/payload/typedData.ts`), and proves that viem can digest it.
  * @throws CkmError `BareHashRefused` for a bare hash; `ChainIdMismatch` when the transaction's
  * chain id differs from the payload's; `InvalidPayload` naming the field otherwise.
  * @example

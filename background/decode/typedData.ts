@@ -10,14 +10,17 @@
  * v3 and v4 go through the signer's own strict parser (`ckm/payload/typedData.ts`), so the prompt
  * shows exactly what the servers will hash, and a request they would refuse is refused here with
  * its reason: `InvalidTypedDataError` (the RPC layer answers -32602). v3 additionally refuses
- * arrays, which only v4 defines (MetaMask's `eth-sig-util` does the same).
+ * arrays, which only v4 defines (MetaMask's `eth-sig-util` does the same). Fields that `types`
+ * does not declare (and domain fields that `types.EIP712Domain` does not list) are dropped by
+ * that parser, as eth-sig-util does not hash them: the trees show only the declared, signed
+ * data, and the `undeclared-fields` caution names what was left out.
  * @see https://eips.ethereum.org/EIPS/eip-712
  * @module
  */
 import { type Address, getAddress, isAddress, validateTypedData } from 'viem';
 import { CkmError } from '../../ckm/errors';
 import { isPlainObject, own, printable } from '../../ckm/payload/fields';
-import { parseTypedData, toViemTypedData } from '../../ckm/payload/typedData';
+import { parseTypedDataWithUndeclared, toViemTypedData } from '../../ckm/payload/typedData';
 import {
   PAYLOAD_LIMITS,
   type TypedDataPayload,
@@ -26,7 +29,13 @@ import {
 import { WalletError } from '../errors';
 import { hasHiddenCharacters } from './text';
 import type { TreeNode, TypedDataInsight, Warning } from './types';
-import { hiddenCharacters, permit, permit2, typedDataChainMismatch } from './warnings';
+import {
+  hiddenCharacters,
+  permit,
+  permit2,
+  typedDataChainMismatch,
+  undeclaredFields,
+} from './warnings';
 
 /** JSON text longer than this cannot hold a message within `PAYLOAD_LIMITS`. */
 const MAX_JSON_CHARS = 4 * PAYLOAD_LIMITS.typedDataChars;
@@ -102,9 +111,10 @@ export function describeTypedData(
   if (version === 'v1') return describeV1(value);
   if (version !== 'v3' && version !== 'v4')
     throw new InvalidTypedDataError('"version" is not one of v1, v3, v4');
-  const typedData = parseStrict(value, version);
+  const { typedData, undeclared } = parseStrict(value, version);
 
   const warnings: Warning[] = [];
+  if (undeclared.length > 0) warnings.push(undeclaredFields(undeclared));
   const domainChainId = typedData.domain.chainId;
   if (
     options.chainId !== undefined &&
@@ -146,11 +156,18 @@ export function describeTypedData(
   }
 }
 
-/** v3/v4 through the signer's parser and viem's checks, so both refuse the same inputs. */
-function parseStrict(value: unknown, version: 'v3' | 'v4'): TypedDataPayload {
+/**
+ * v3/v4 through the signer's parser and viem's checks, so both refuse the same inputs; the
+ * undeclared fields the parser dropped are named.
+ */
+function parseStrict(
+  value: unknown,
+  version: 'v3' | 'v4',
+): { typedData: TypedDataPayload; undeclared: readonly string[] } {
   let typedData: TypedDataPayload;
+  let undeclared: readonly string[];
   try {
-    typedData = parseTypedData(value);
+    ({ typedData, undeclared } = parseTypedDataWithUndeclared(value));
     validateTypedData(toViemTypedData(typedData) as Parameters<typeof validateTypedData>[0]);
   } catch (error) {
     if (error instanceof CkmError)
@@ -165,7 +182,7 @@ function parseStrict(value: unknown, version: 'v3' | 'v4'): TypedDataPayload {
           throw new InvalidTypedDataError(
             `"typedData.types.${name}.${member.name}" is an array, which eth_signTypedData_v3 does not support; use eth_signTypedData_v4`,
           );
-  return typedData;
+  return { typedData, undeclared };
 }
 
 // ---------------------------------------------------------------------------------------------

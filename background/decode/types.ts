@@ -18,6 +18,8 @@
  * - `permit2` (danger): a Uniswap Permit2 signature (`PermitSingle`, `PermitBatch`, …).
  * - `typed-data-chain-mismatch` (danger): the domain's chain id is not the wallet's chain.
  * - `hidden-characters` (caution): typed-data text holds control or bidirectional characters.
+ * - `undeclared-fields` (caution): typed data carries fields its types do not declare; they are
+ *   dropped (not shown, not signed), as eth-sig-util's v4 digest ignores them.
  * - `siwe-domain-mismatch` (danger): the SIWE domain (host, port, scheme) is not the origin's.
  * - `siwe-uri-mismatch` (danger): the SIWE URI's origin is not the requesting origin.
  * - `siwe-address-mismatch` (danger): the SIWE address is not the signing account.
@@ -33,6 +35,7 @@ export type WarningKind =
   | 'permit2'
   | 'typed-data-chain-mismatch'
   | 'hidden-characters'
+  | 'undeclared-fields'
   | 'siwe-domain-mismatch'
   | 'siwe-uri-mismatch'
   | 'siwe-address-mismatch'

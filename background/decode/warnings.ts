@@ -92,6 +92,23 @@ export function hiddenCharacters(): Warning {
   );
 }
 
+/** Typed-data fields that its types do not declare, dropped from what is shown and signed. */
+export function undeclaredFields(paths: readonly string[]): Warning {
+  const shown = paths.slice(0, 8);
+  const list =
+    paths.length > shown.length
+      ? `${shown.join(', ')} and ${paths.length - shown.length} more`
+      : shown.join(', ');
+  const domain = paths.some((path) => path.startsWith('domain.'))
+    ? ' The signature is not bound to the domain fields among them (such as the chain or the contract).'
+    : '';
+  return warning(
+    'undeclared-fields',
+    'caution',
+    `This request carries fields that are not signed: ${list}. They are left out of what is shown here and of your signature (MetaMask does not sign them either), so the site cannot hold you to them.${domain}`,
+  );
+}
+
 /** The SIWE domain (host, port or scheme) is not the requesting origin's. */
 export function siweDomainMismatch(domain: string, origin: string): Warning {
   return warning(

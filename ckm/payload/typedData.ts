@@ -2,11 +2,33 @@
  * EIP-712 typed data in a sign payload (`eth_signTypedData_v4` JSON): a strict, bounded parse,
  * then viem's own checks and `hashTypedData` (no EIP-712 encoding here).
  *
- * Stricter than `eth_signTypedData_v4` in wallets, on purpose: every declared member must be
- * present and no undeclared one may be (a member that is shown but not signed is a phishing aid);
- * `types.EIP712Domain`, when given, must list exactly the domain's fields in the canonical order
- * (EIP-712 "Definition of domainSeparator"); depth, counts and lengths are bounded
- * (`PAYLOAD_LIMITS`) so that hostile input cannot make us recurse or hash without end.
+ * What is signed is what MetaMask signs: eth-sig-util's `signTypedData` v4 (`TypedDataUtils.
+ * eip712Hash`, `hashStruct`) digests exactly the members that `types` declares and ignores any
+ * other field, so dApps (the test dApp's `PermitBatch`, every Seaport/OpenSea listing with its
+ * `totalOriginalConsiderationItems`) send such fields and verify against that digest. We accept
+ * them the same way and no other:
+ * - An undeclared field of the message or of a nested struct, and a domain field that
+ *   `types.EIP712Domain` does not list, is DROPPED: the parsed payload holds only declared data,
+ *   so what is stored, shown, sent to the servers and hashed is the same, and equals
+ *   eth-sig-util's v4 digest. `parseTypedDataWithUndeclared` names what was dropped (the
+ *   approval prompt warns about it). When `types.EIP712Domain` is absent, eth-sig-util hashes
+ *   the domain as the empty struct `EIP712Domain()`, so every domain field is dropped and the
+ *   signature binds no name, chain or contract (viem alone would derive the domain type from the
+ *   domain; we follow eth-sig-util, which is what dApps verify against).
+ * - Dropped data is still bounded on the raw input: it counts against the value and character
+ *   budgets, its nesting against the depth limit, its arrays against the array length and its
+ *   objects against the member count (`PAYLOAD_LIMITS`); keys are at most a member name long. It
+ *   must be JSON data (objects, arrays, strings, finite numbers, booleans, null), else refused.
+ * - Still refused, as eth-sig-util v4 refuses them or worse: a declared member that is missing
+ *   or `null` (eth-sig-util v4 throws for a missing atomic or array member; it hashes a missing
+ *   or `null` struct member as 32 zero bytes, which matches no struct a contract can hash and
+ *   which viem cannot express, and a `null` string as "", so we refuse both rather than show a
+ *   value that is not there); a declared domain field that the domain lacks (eth-sig-util throws);
+ *   and, stricter than eth-sig-util, a `types.EIP712Domain` that names a field outside the EIP or
+ *   lists its fields out of the EIP's order or with other types (EIP-712 "Definition of
+ *   domainSeparator"), and unknown keys beside `types`, `primaryType`, `domain` and `message`.
+ * - Depth, counts and lengths are bounded (`PAYLOAD_LIMITS`) so that hostile input cannot make us
+ *   recurse or hash without end.
  * @see https://eips.ethereum.org/EIPS/eip-712
  * @module
  */
@@ -53,10 +75,26 @@ interface TypeReference {
   readonly dimensions: readonly (number | undefined)[];
 }
 
-/** Counts values and characters over one message, against `PAYLOAD_LIMITS`. */
+/** Undeclared paths listed at most; more are dropped all the same. */
+const MAX_UNDECLARED_LISTED = 64;
+
+/**
+ * Counts values and characters over one message, against `PAYLOAD_LIMITS`, and collects the
+ * paths of the undeclared fields that the parse drops.
+ */
 class Budget {
   #values = 0;
   #chars = 0;
+  readonly #undeclared = new Set<string>();
+  get undeclared(): readonly string[] {
+    return [...this.#undeclared];
+  }
+  /** `typedData.message.tree[3][0]` + `extra` → `message.tree[][].extra`. */
+  drop(field: string, key: string): void {
+    if (this.#undeclared.size >= MAX_UNDECLARED_LISTED) return;
+    const at = field.replace(/^typedData\./, '').replace(/\[[0-9]+\]/g, '[]');
+    this.#undeclared.add(`${at}.${displayKey(key)}`);
+  }
   value(field: string): void {
     if (++this.#values > PAYLOAD_LIMITS.typedDataValues)
       throw invalid(field, `takes the message past ${PAYLOAD_LIMITS.typedDataValues} values`);
@@ -68,16 +106,39 @@ class Budget {
   }
 }
 
+/** Parsed typed data and what the parse dropped from it. */
+export interface ParsedTypedData {
+  /** Only declared data: what is shown, sent and hashed. */
+  readonly typedData: TypedDataPayload;
+  /**
+   * The dropped (undeclared, so unsigned) fields, each path once with array indices as `[]`:
+   * `domain.version`, `message.tree[][].totalOriginalConsiderationItems`; at most 64 listed.
+   */
+  readonly undeclared: readonly string[];
+}
+
 /**
- * Strict `eth_signTypedData_v4` JSON, checked by us and then by viem.
+ * `eth_signTypedData_v4` JSON, checked by us and then by viem; undeclared fields dropped (see
+ * the module doc).
  * @throws CkmError `InvalidPayload` naming the field.
  */
 export function parseTypedData(value: unknown): TypedDataPayload {
+  return parseTypedDataWithUndeclared(value).typedData;
+}
+
+/**
+ * As `parseTypedData`, and names the undeclared fields it dropped, for the approval prompt.
+ * @throws CkmError `InvalidPayload` naming the field.
+ * @example
+ * const { typedData, undeclared } = parseTypedDataWithUndeclared(seaportBulkOrder);
+ * // undeclared: ['message.tree[][].totalOriginalConsiderationItems']
+ */
+export function parseTypedDataWithUndeclared(value: unknown): ParsedTypedData {
   const field = 'typedData';
   const record = assertRecord(value, field, ['types', 'primaryType', 'domain', 'message']);
   const budget = new Budget();
   const types = parseTypes(own(record, 'types'), `${field}.types`);
-  const domain = parseDomain(own(record, 'domain'), `${field}.domain`, budget);
+  const domain = parseDomain(own(record, 'domain'), `${field}.domain`, types, budget);
   assertDomainType(types, domain, field);
 
   const primaryType = own(record, 'primaryType');
@@ -99,7 +160,7 @@ export function parseTypedData(value: unknown): TypedDataPayload {
 
   // viem re-validates (addresses, sizes, integer ranges, type names) when `parseSignPayload`
   // computes the digest, so anything it refuses that we let through is still a typed refusal.
-  return { types, primaryType, domain, message };
+  return { typedData: { types, primaryType, domain, message }, undeclared: budget.undeclared };
 }
 
 function isReserved(name: string): boolean {
@@ -198,13 +259,23 @@ function isAtomicType(type: string): boolean {
   );
 }
 
-function parseDomain(value: unknown, field: string, budget: Budget): TypedDataDomainPayload {
-  const record = assertRecord(value, field, DOMAIN_FIELDS);
-  const name = own(record, 'name');
-  const version = own(record, 'version');
-  const chainId = own(record, 'chainId');
-  const verifyingContract = own(record, 'verifyingContract');
-  const salt = own(record, 'salt');
+function parseDomain(
+  value: unknown,
+  field: string,
+  types: Types,
+  budget: Budget,
+): TypedDataDomainPayload {
+  if (!isPlainObject(value)) throw invalid(field, 'is not an object');
+  // eth-sig-util hashes the domain with `types.EIP712Domain`, `[]` when absent: any other field
+  // is not signed, so it is dropped (bounded first).
+  const declared = new Set((types[DOMAIN_TYPE] ?? []).map((member) => member.name));
+  dropUndeclared(value, declared, field, 1, budget);
+  const kept = (name: string) => (declared.has(name) ? own(value, name) : undefined);
+  const name = kept('name');
+  const version = kept('version');
+  const chainId = kept('chainId');
+  const verifyingContract = kept('verifyingContract');
+  const salt = kept('salt');
   const domain: TypedDataDomainPayload = {
     ...(name === undefined ? {} : { name: parseString(name, `${field}.name`, MAX_DOMAIN_STRING) }),
     ...(version === undefined
@@ -236,10 +307,24 @@ function parseDomainChainId(value: unknown, field: string): number {
   return parsed;
 }
 
-/** EIP-712: the domain type lists exactly the domain's fields, in the order of the EIP. */
+/**
+ * EIP-712: the domain type lists fields of the domain (those it leaves out were dropped), each
+ * present, with its EIP type and in the EIP's order. A declared field the domain lacks is refused
+ * (eth-sig-util v4 throws on it too).
+ */
 function assertDomainType(types: Types, domain: TypedDataDomainPayload, field: string): void {
   if (!Object.hasOwn(types, DOMAIN_TYPE)) return;
   const declared = types[DOMAIN_TYPE] ?? [];
+  const missing = declared.find(
+    (member) =>
+      (DOMAIN_FIELDS as readonly string[]).includes(member.name) &&
+      own(domain as Readonly<Record<string, unknown>>, member.name) === undefined,
+  );
+  if (missing)
+    throw invalid(
+      `${field}.domain.${missing.name}`,
+      `is missing (declared in "${field}.types.${DOMAIN_TYPE}")`,
+    );
   const expected = getTypesForEIP712Domain({ domain });
   const same =
     declared.length === expected.length &&
@@ -249,8 +334,76 @@ function assertDomainType(types: Types, domain: TypedDataDomainPayload, field: s
   if (!same)
     throw invalid(
       `${field}.types.${DOMAIN_TYPE}`,
-      `does not list exactly the fields of "${field}.domain" in EIP-712 order`,
+      'does not list EIP-712 domain fields with their EIP-712 types in EIP-712 order',
     );
+}
+
+/**
+ * Drops (after bounding) the fields of `record` that are not in `declared`; a key whose value is
+ * `undefined` counts as absent (CBOR keeps such keys).
+ */
+function dropUndeclared(
+  record: Readonly<Record<string, unknown>>,
+  declared: ReadonlySet<string>,
+  field: string,
+  depth: number,
+  budget: Budget,
+): void {
+  let count = 0;
+  for (const key of Object.keys(record)) {
+    if (declared.has(key)) continue;
+    const value = own(record, key);
+    if (value === undefined) continue;
+    if (++count > PAYLOAD_LIMITS.typedDataFields)
+      throw invalid(field, `has more than ${PAYLOAD_LIMITS.typedDataFields} undeclared fields`);
+    const path = `${field}.${printable(key)}`;
+    boundKey(key, path, budget);
+    boundUndeclared(value, path, depth + 1, budget);
+    budget.drop(field, key);
+  }
+}
+
+function boundKey(key: string, field: string, budget: Budget): void {
+  if (key.length > PAYLOAD_LIMITS.typedDataNameLength)
+    throw invalid(field, `has a name longer than ${PAYLOAD_LIMITS.typedDataNameLength} characters`);
+  budget.chars(field, key.length);
+}
+
+/** Walks a dropped value only to bound it: JSON data within every limit of a message. */
+function boundUndeclared(value: unknown, field: string, depth: number, budget: Budget): void {
+  budget.value(field);
+  if (value === null || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw invalid(field, 'is not JSON data');
+    return;
+  }
+  if (typeof value === 'string') {
+    budget.chars(field, value.length);
+    return;
+  }
+  if (depth > PAYLOAD_LIMITS.typedDataDepth)
+    throw invalid(field, `nests deeper than ${PAYLOAD_LIMITS.typedDataDepth} levels`);
+  if (Array.isArray(value)) {
+    parseArray(value, field, PAYLOAD_LIMITS.typedDataArrayLength);
+    for (let i = 0; i < value.length; i++)
+      boundUndeclared(value[i], `${field}[${i}]`, depth + 1, budget);
+    return;
+  }
+  if (!isPlainObject(value)) throw invalid(field, 'is not JSON data');
+  const keys = Object.keys(value);
+  if (keys.length > PAYLOAD_LIMITS.typedDataFields)
+    throw invalid(field, `has more than ${PAYLOAD_LIMITS.typedDataFields} fields`);
+  for (const key of keys) {
+    const path = `${field}.${printable(key)}`;
+    boundKey(key, path, budget);
+    const item = own(value, key);
+    if (item !== undefined) boundUndeclared(item, path, depth + 1, budget);
+  }
+}
+
+/** A dropped field's key as the prompt lists it: printable ASCII, other characters as `?`. */
+function displayKey(key: string): string {
+  return key.replace(/[^\x20-\x7e]/g, '?');
 }
 
 /** A member value of type `type` (an atomic type, a struct, or an array of either). */
@@ -291,11 +444,9 @@ function parseStruct(
   if (depth > PAYLOAD_LIMITS.typedDataDepth)
     throw invalid(field, `nests deeper than ${PAYLOAD_LIMITS.typedDataDepth} levels`);
   const members = types[typeName] ?? [];
-  const record = assertRecord(
-    value,
-    field,
-    members.map((member) => member.name),
-  );
+  if (!isPlainObject(value)) throw invalid(field, 'is not an object');
+  const record = value;
+  dropUndeclared(record, new Set(members.map((member) => member.name)), field, depth, budget);
   const entries = members.map((member): [string, TypedDataValue] => {
     const path = `${field}.${member.name}`;
     const memberValue = own(record, member.name);

@@ -173,8 +173,8 @@ export const signPermitSingle = {
 
 /**
  * `signPermitBatch`: Permit2 AllowanceTransfer. As sent, its `EIP712Domain` type omits `version`
- * although the domain carries `version: '1'`: the signed hash would not cover a field the
- * prompt would show, so the strict parser refuses it.
+ * although the domain carries `version: '1'`: eth-sig-util (MetaMask) does not hash it, so the
+ * parser drops it and the prompt warns that it is not signed.
  */
 export const signPermitBatch = {
   primaryType: 'PermitBatch',
@@ -216,6 +216,204 @@ export const signPermitBatch = {
     sigDeadline: '1720297342',
   },
 };
+
+/** `signBlurOrder` ("Sign Typed Data Variants"), for the account `from`. */
+export function blurOrder(from: string, chainId: number = CHAIN_ID) {
+  return {
+    primaryType: 'Order',
+    types: {
+      EIP712Domain,
+      MakerFee: [
+        { name: 'recipient', type: 'address' },
+        { name: 'rate', type: 'uint256' },
+      ],
+      Order: [
+        { name: 'assetType', type: 'uint8' },
+        { name: 'collection', type: 'address' },
+        { name: 'expirationTime', type: 'uint256' },
+        { name: 'listingsRoot', type: 'bytes32' },
+        { name: 'makerFee', type: 'MakerFee' },
+        { name: 'nonce', type: 'uint256' },
+        { name: 'numberOfListings', type: 'uint256' },
+        { name: 'orderType', type: 'uint8' },
+        { name: 'salt', type: 'uint256' },
+        { name: 'trader', type: 'address' },
+      ],
+    },
+    domain: {
+      name: 'Blur Exchange',
+      version: '1.0',
+      chainId,
+      verifyingContract: '0xb2ecfe4e4d61f8790bbb9de2d1259b9e2410cea5',
+    },
+    message: {
+      assetType: '0',
+      collection: '0x8a90cab2b38dba80c64b7734e58ee1db38b8992e',
+      expirationTime: '1739484503',
+      listingsRoot: '0xf5126e36e0cf3f8ccdf8e3d76c1501c706c15a029fb8139bca7b536776e9eafe',
+      makerFee: { recipient: '0x0000000000000000000000000000000000000000', rate: '0' },
+      nonce: '0',
+      numberOfListings: '1',
+      orderType: '1',
+      salt: '106171581059276559763059578085820161781',
+      trader: from,
+    },
+  };
+}
+
+export const signBlurOrder = blurOrder(FROM);
+
+/** One listing of the Seaport bulk order: token `id` for 0.9 ETH to `from`, with 2.5% + 7.5% fees. */
+function seaportListing(from: string, id: string, salt: string) {
+  const eth = '0x0000000000000000000000000000000000000000';
+  const fee = (amount: string, recipient: string) => ({
+    itemType: '0',
+    token: eth,
+    identifierOrCriteria: '0',
+    startAmount: amount,
+    endAmount: amount,
+    recipient,
+  });
+  return {
+    offerer: from,
+    offer: [
+      {
+        itemType: '2',
+        token: '0xafd4896984CA60d2feF66136e57f958dCe9482d5',
+        identifierOrCriteria: id,
+        startAmount: '1',
+        endAmount: '1',
+      },
+    ],
+    consideration: [
+      fee('900000000000000000', from),
+      fee('25000000000000000', '0x0000a26b00c1F0DF003000390027140000fAa719'),
+      fee('75000000000000000', '0x839221C3F9dce0ef5318356c447F8192eD04d38C'),
+    ],
+    startTime: '1705733618',
+    endTime: '1708411897',
+    orderType: '0',
+    zone: '0x004C00500000aD104D7DBd00e3ae0A5C00560C00',
+    zoneHash: `0x${'00'.repeat(32)}`,
+    salt,
+    conduitKey: '0x0000007b02230091a7ed01230072f7006a004d60a8d4e71d599b8104250f0000',
+    // Not in `OrderComponents`: OpenSea sends it, eth-sig-util does not hash it.
+    totalOriginalConsiderationItems: '3',
+    counter: '0',
+  };
+}
+
+/**
+ * `signSeaportBulkOrder` ("Sign Typed Data Variants"), for the account `from`: a height-2 tree
+ * of `OrderComponents`, each with the undeclared `totalOriginalConsiderationItems`.
+ */
+export function seaportBulkOrder(from: string, chainId: number = CHAIN_ID) {
+  const zero = '0x0000000000000000000000000000000000000000';
+  return {
+    primaryType: 'BulkOrder',
+    types: {
+      BulkOrder: [{ name: 'tree', type: 'OrderComponents[][]' }],
+      OrderComponents: [
+        { name: 'offerer', type: 'address' },
+        { name: 'zone', type: 'address' },
+        { name: 'offer', type: 'OfferItem[]' },
+        { name: 'consideration', type: 'ConsiderationItem[]' },
+        { name: 'orderType', type: 'uint8' },
+        { name: 'startTime', type: 'uint256' },
+        { name: 'endTime', type: 'uint256' },
+        { name: 'zoneHash', type: 'bytes32' },
+        { name: 'salt', type: 'uint256' },
+        { name: 'conduitKey', type: 'bytes32' },
+        { name: 'counter', type: 'uint256' },
+      ],
+      OfferItem: [
+        { name: 'itemType', type: 'uint8' },
+        { name: 'token', type: 'address' },
+        { name: 'identifierOrCriteria', type: 'uint256' },
+        { name: 'startAmount', type: 'uint256' },
+        { name: 'endAmount', type: 'uint256' },
+      ],
+      ConsiderationItem: [
+        { name: 'itemType', type: 'uint8' },
+        { name: 'token', type: 'address' },
+        { name: 'identifierOrCriteria', type: 'uint256' },
+        { name: 'startAmount', type: 'uint256' },
+        { name: 'endAmount', type: 'uint256' },
+        { name: 'recipient', type: 'address' },
+      ],
+    },
+    domain: {
+      name: 'Seaport',
+      version: '1.5',
+      chainId,
+      verifyingContract: '0x00000000000000ADc04C56Bf30aC9d3c0aAF14dC',
+    },
+    message: {
+      tree: [
+        [
+          seaportListing(
+            from,
+            '2104',
+            '24446860302761739304752683030156737591518664810215442929806792077947493999137',
+          ),
+          seaportListing(
+            from,
+            '2103',
+            '24446860302761739304752683030156737591518664810215442929800482629144425056459',
+          ),
+        ],
+        [
+          seaportListing(
+            from,
+            '2102',
+            '24446860302761739304752683030156737591518664810215442929800836178870704788113',
+          ),
+          {
+            offerer: zero,
+            zone: zero,
+            offer: [],
+            consideration: [],
+            orderType: '0',
+            startTime: '0',
+            endTime: '0',
+            zoneHash: `0x${'00'.repeat(32)}`,
+            salt: '0',
+            conduitKey: `0x${'00'.repeat(32)}`,
+            counter: '0',
+            totalOriginalConsiderationItems: '0',
+          },
+        ],
+      ],
+    },
+  };
+}
+
+export const signSeaportBulkOrder = seaportBulkOrder(FROM);
+
+/**
+ * `sign721Permit` (the ERC 721 card), for the NFT contract `verifyingContract`: its `types` have
+ * no `EIP712Domain`, so eth-sig-util (and the dApp's own verification) hashes the empty domain.
+ */
+export function nft721Permit(verifyingContract: string, chainId: number = CHAIN_ID) {
+  return {
+    domain: { name: 'My NFT', version: '1', chainId, verifyingContract },
+    types: {
+      Permit: [
+        { name: 'spender', type: 'address' },
+        { name: 'tokenId', type: 'uint256' },
+        { name: 'nonce', type: 'uint256' },
+        { name: 'deadline', type: 'uint256' },
+      ],
+    },
+    primaryType: 'Permit',
+    message: {
+      spender: '0x0521797E19b8E274E4ED3bFe5254FAf6fac96F08',
+      tokenId: '3606393',
+      nonce: '0',
+      deadline: '1734995006',
+    },
+  };
+}
 
 /** The "Malformed Signatures" card. */
 export const malformed = {

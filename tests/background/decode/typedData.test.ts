@@ -1,14 +1,20 @@
 import { getAddress } from 'viem';
 import { describe, expect, it } from 'vitest';
-import { describeTypedData, InvalidTypedDataError } from '../../../background/decode';
+import {
+  describeTypedData,
+  InvalidTypedDataError,
+  type TreeNode,
+} from '../../../background/decode';
 import {
   CHAIN_ID,
   DAPP_ORIGIN,
   FROM,
   malformed,
+  signBlurOrder,
   signPermit,
   signPermitBatch,
   signPermitSingle,
+  signSeaportBulkOrder,
   signTypedDataV1,
   signTypedDataV3,
   signTypedDataV4,
@@ -302,9 +308,17 @@ describe('describeTypedData: Permit2', () => {
     );
   });
 
-  it('PermitBatch as the test dApp sends it is refused: its domain has a field its type omits', () => {
-    const error = refusal(() => describeTypedData(json(signPermitBatch), 'v4', DAPP_ORIGIN));
-    expect(error.message).toContain('EIP712Domain');
+  it('PermitBatch as the test dApp sends it: the undeclared domain version is not shown, and named', () => {
+    const insight = describeTypedData(json(signPermitBatch), 'v4', DAPP_ORIGIN, {
+      chainId: CHAIN_ID,
+    });
+    expect(insight.title).toBe('Permit2 PermitBatch');
+    expect(kinds(insight)).toEqual(['undeclared-fields', 'permit2']);
+    expect(insight.domain.map((n) => n.label)).toEqual(['name', 'chainId', 'verifyingContract']);
+    const undeclared = insight.warnings[0];
+    expect(undeclared?.severity).toBe('caution');
+    expect(undeclared?.message).toContain('fields that are not signed: domain.version.');
+    expect(undeclared?.message).toContain('not bound to the domain fields among them');
   });
 
   it('PermitBatch with a consistent domain lists every token', () => {
@@ -368,8 +382,73 @@ describe('describeTypedData: Permit2', () => {
   });
 });
 
+describe('describeTypedData: fields the types do not declare', () => {
+  it('Seaport BulkOrder (test dApp signSeaportBulkOrder): the tree shows only declared members', () => {
+    const insight = describeTypedData(json(signSeaportBulkOrder), 'v4', DAPP_ORIGIN, {
+      chainId: CHAIN_ID,
+    });
+    expect(insight.title).toBe('BulkOrder');
+    expect(kinds(insight)).toEqual(['undeclared-fields']);
+    // No types.EIP712Domain: eth-sig-util signs the empty domain, so none of it is shown.
+    expect(insight.domain).toEqual([]);
+    const labels = (nodes: readonly TreeNode[]): string[] =>
+      nodes.flatMap((n) => [n.label, ...labels(n.children ?? [])]);
+    expect(labels(insight.message)).not.toContain('totalOriginalConsiderationItems');
+    expect(labels(insight.message)).toContain('conduitKey');
+    const message = insight.warnings[0]?.message ?? '';
+    expect(message).toContain(
+      'not signed: domain.name, domain.version, domain.chainId, domain.verifyingContract, message.tree[][].totalOriginalConsiderationItems.',
+    );
+  });
+
+  it('Blur Order (test dApp signBlurOrder) declares everything: no warning', () => {
+    const insight = describeTypedData(json(signBlurOrder), 'v4', DAPP_ORIGIN, {
+      chainId: CHAIN_ID,
+    });
+    expect(insight.title).toBe('Order');
+    expect(insight.warnings).toEqual([]);
+    expect(insight.message.find((n) => n.label === 'trader')?.value).toBe(getAddress(FROM));
+  });
+
+  it('test dApp signExtraDataNotTyped: extraData is dropped and named', () => {
+    const insight = describeTypedData(json(malformed.signExtraDataNotTyped), 'v4', DAPP_ORIGIN);
+    expect(insight.message).toEqual([{ label: 'name', value: 'Hello, Bob!', type: 'string' }]);
+    expect(kinds(insight)).toEqual(['undeclared-fields']);
+    expect(insight.warnings[0]?.message).toContain('not signed: message.extraData.');
+    expect(insight.warnings[0]?.message).not.toContain('domain fields');
+  });
+
+  it('a long list is cut after eight names, and hostile names are shown as printable ASCII', () => {
+    const message: Record<string, unknown> = { ...malformed.signExtraDataNotTyped.message };
+    for (let i = 0; i < 11; i++) message[`x${i}`] = i;
+    message['bad\u202ename'] = 1;
+    const insight = describeTypedData(
+      json({ ...malformed.signExtraDataNotTyped, message }),
+      'v4',
+      DAPP_ORIGIN,
+    );
+    const text = insight.warnings.find((w) => w.kind === 'undeclared-fields')?.message ?? '';
+    expect(text).toContain('message.x6 and 5 more.');
+    const all = describeTypedData(
+      json({ ...malformed.signExtraDataNotTyped, message: { name: 'a', 'bad\u202ename': 1 } }),
+      'v4',
+      DAPP_ORIGIN,
+    );
+    expect(all.warnings[0]?.message).toContain('message.bad?name');
+  });
+
+  it('an undeclared blob past the limits is still refused', () => {
+    const message = { name: 'a', extra: 'x'.repeat(300_000) };
+    const error = refusal(() =>
+      describeTypedData(json({ ...malformed.signExtraDataNotTyped, message }), 'v4', DAPP_ORIGIN),
+    );
+    expect(error.message).toMatch(/"typedData\.message\.extra" takes the message past/);
+  });
+});
+
 describe('describeTypedData refuses what cannot be shown or signed, with InvalidTypedDataError', () => {
-  it.each(Object.entries(malformed))('test dApp %s', (_, value) => {
+  const { signExtraDataNotTyped: _, ...refused } = malformed;
+  it.each(Object.entries(refused))('test dApp %s', (_, value) => {
     const error = refusal(() => describeTypedData(json(value), 'v4', DAPP_ORIGIN));
     expect(error.message).toMatch(/^"typedData/);
   });

@@ -14,6 +14,7 @@ import {
   FROM,
   signPermit,
   signPermitSingle,
+  signSeaportBulkOrder,
   signTypedDataV4,
   siweMessages,
 } from './test-dapp-payloads';
@@ -59,6 +60,10 @@ const FIRES: Record<WarningKind, () => { warnings: readonly Warning[] }> = {
       'v4',
       DAPP_ORIGIN,
     ),
+  'undeclared-fields': () =>
+    describeTypedData(JSON.stringify(signSeaportBulkOrder), 'v4', DAPP_ORIGIN, {
+      chainId: CHAIN_ID,
+    }),
   'siwe-domain-mismatch': () => describeMessage(toHex(siwe.siweBadDomain), DAPP_ORIGIN),
   'siwe-uri-mismatch': () =>
     describeMessage(
