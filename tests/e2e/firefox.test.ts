@@ -10,6 +10,10 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'puppeteer-core';
 import { type Hex, recoverMessageAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  NO_METAMASK_SCRIPT,
+  NO_METAMASK_SCRIPT_ID,
+} from '../../background/services/inpage-registration';
 import { jsonRpc } from '../../scripts/stack/wait';
 import { launchWallet, type Wallet } from './harness';
 import { findFirefox } from './support/firefox';
@@ -62,6 +66,28 @@ async function minedFrom(from: string, nonce: number) {
   return { tx, receipt };
 }
 
+/** What a page's first script saw of `window.ethereum` (a page served on a free loopback port). */
+async function firstScriptSaw(): Promise<unknown> {
+  const server = createServer((_, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(
+      '<!doctype html><script>window.seen = { type: typeof window.ethereum, isMetaMask: window.ethereum && window.ethereum.isMetaMask }</script>',
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const probe = await wallet.browser.newPage();
+  try {
+    await probe.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+      waitUntil: 'load',
+    });
+    return await probe.evaluate(() => (window as unknown as { seen: unknown }).seen);
+  } finally {
+    await probe.close();
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  }
+}
+
 describe.skipIf(!firefox)('CKM Wallet in Firefox ESR with @metamask/test-dapp', () => {
   beforeAll(async () => {
     services = await startLocalServices();
@@ -78,28 +104,40 @@ describe.skipIf(!firefox)('CKM Wallet in Firefox ESR with @metamask/test-dapp', 
   });
 
   it('the provider is there before the page’s first script, and says it is MetaMask', async () => {
-    // A page whose first script records what it saw, served on a free loopback port.
-    const server = createServer((_, res) => {
-      res.setHeader('content-type', 'text/html');
-      res.end(
-        '<!doctype html><script>window.seen = { type: typeof window.ethereum, isMetaMask: window.ethereum && window.ethereum.isMetaMask }</script>',
+    expect(await firstScriptSaw()).toEqual({ type: 'object', isMetaMask: true });
+  });
+
+  it('"appear as MetaMask" off: the registered MAIN-world script (scripting API) says isMetaMask false first', async () => {
+    // What `registerInpageScripts` registers while the setting is off, from an extension page.
+    const extensionPage = await wallet.openPopup();
+    const scripting = (call: 'register' | 'unregister') =>
+      extensionPage.evaluate(
+        async (call, script, id) => {
+          const { scripting } = (
+            globalThis as unknown as {
+              chrome: {
+                scripting: {
+                  registerContentScripts(s: unknown[]): Promise<void>;
+                  unregisterContentScripts(f: unknown): Promise<void>;
+                };
+              };
+            }
+          ).chrome;
+          if (call === 'register') await scripting.registerContentScripts([script]);
+          else await scripting.unregisterContentScripts({ ids: [id] });
+        },
+        call,
+        NO_METAMASK_SCRIPT as unknown as Record<string, unknown>,
+        NO_METAMASK_SCRIPT_ID,
       );
-    });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const probe = await wallet.browser.newPage();
+    await scripting('register');
     try {
-      await probe.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
-        waitUntil: 'load',
-      });
-      expect(await probe.evaluate(() => (window as unknown as { seen: unknown }).seen)).toEqual({
-        type: 'object',
-        isMetaMask: true,
-      });
+      expect(await firstScriptSaw()).toEqual({ type: 'object', isMetaMask: false });
     } finally {
-      await probe.close();
-      server.closeAllConnections();
-      await new Promise((done) => server.close(done));
+      await scripting('unregister');
+      await extensionPage.close();
     }
+    expect(await firstScriptSaw()).toEqual({ type: 'object', isMetaMask: true });
   });
 
   it('connects: the prompt shows the site and the dApp gets the account', async () => {
