@@ -22,7 +22,7 @@ import { fund, type LocalServices, startLocalServices } from './support/services
 const firefox = findFirefox();
 if (!firefox)
   console.warn(
-    'tests/e2e/firefox.test.ts skipped: no Firefox binary (install firefox-esr or set FIREFOX_PATH)',
+    `tests/e2e/firefox.test.ts skipped: no Firefox binary at ${process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr or /usr/bin/firefox'} (apt-get install -y firefox-esr, or set FIREFOX_PATH)`,
   );
 
 let services: LocalServices;
