@@ -14,8 +14,8 @@ import {
   NO_METAMASK_SCRIPT,
   NO_METAMASK_SCRIPT_ID,
 } from '../../background/services/inpage-registration';
-import { jsonRpc } from '../../scripts/stack/wait';
 import { launchWallet, type Wallet } from './harness';
+import { minedFrom as minedOn, nonceOf as nonceOn, waitText } from './support/dapp';
 import { findFirefox } from './support/firefox';
 import { fund, type LocalServices, startLocalServices } from './support/services';
 
@@ -30,41 +30,8 @@ let wallet: Wallet;
 let dapp: Page;
 let address: string;
 
-const text = (page: Page, selector: string) =>
-  page.$eval(selector, (el) => (el.textContent ?? '').trim());
-
-async function waitText(page: Page, selector: string, predicate: (value: string) => boolean) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await text(page, selector).catch(() => '');
-    if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${selector} never matched; last "${value}"`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const nonceOf = async (who: string) =>
-  Number((await jsonRpc(services.anvil.url, 'eth_getTransactionCount', [who, 'latest'])) as Hex);
-
-/** The transaction from `from` with `nonce`, once mined; its receipt. */
-async function minedFrom(from: string, nonce: number) {
-  const deadline = Date.now() + 60_000;
-  while ((await nonceOf(from)) <= nonce) {
-    if (Date.now() > deadline) throw new Error(`no transaction with nonce ${nonce} was mined`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const block = (await jsonRpc(services.anvil.url, 'eth_getBlockByNumber', ['latest', true])) as {
-    transactions: { hash: Hex; from: string; nonce: Hex; type: Hex }[];
-  };
-  const tx = block.transactions.find(
-    (t) => t.from.toLowerCase() === from.toLowerCase() && Number(t.nonce) === nonce,
-  );
-  if (!tx) throw new Error(`nonce ${nonce} is not in the latest block`);
-  const receipt = (await jsonRpc(services.anvil.url, 'eth_getTransactionReceipt', [tx.hash])) as {
-    status: Hex;
-  };
-  return { tx, receipt };
-}
+const minedFrom = (from: string, nonce: number) => minedOn(services.anvil.url, from, nonce);
+const nonceOf = (who: string) => nonceOn(services.anvil.url, who);
 
 /** What a page's first script saw of `window.ethereum` (a page served on a free loopback port). */
 async function firstScriptSaw(): Promise<unknown> {

@@ -11,25 +11,13 @@ import type { Page } from 'puppeteer-core';
 import { type Hex, recoverTypedDataAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchWallet, type Wallet } from './harness';
+import { waitText } from './support/dapp';
 import { fund, type LocalServices, startLocalServices } from './support/services';
 
 let services: LocalServices;
 let wallet: Wallet;
 let dapp: Page;
 let address: string;
-
-const text = (page: Page, selector: string) =>
-  page.$eval(selector, (el) => (el.textContent ?? '').trim());
-
-async function waitText(page: Page, selector: string, predicate: (value: string) => boolean) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await text(page, selector).catch(() => '');
-    if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${selector} never matched; last "${value}"`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 type TypedData = {
   types: Record<string, { name: string; type: string }[]>;

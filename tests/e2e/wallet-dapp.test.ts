@@ -9,6 +9,7 @@ import { type Hex, recoverMessageAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonRpc } from '../../scripts/stack/wait';
 import { launchWallet, type Wallet } from './harness';
+import { minedFrom as minedOn, nonceOf as nonceOn, waitText } from './support/dapp';
 import {
   type Anvil,
   fund,
@@ -24,46 +25,9 @@ let wallet: Wallet;
 let dapp: Page;
 let address: string;
 
-const text = (page: Page, selector: string) =>
-  page.$eval(selector, (el) => (el.textContent ?? '').trim());
-
-async function waitText(page: Page, selector: string, predicate: (value: string) => boolean) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await text(page, selector).catch(() => '');
-    if (predicate(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${selector} never matched; last "${value}"`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** The newest transaction from the wallet's address, once mined; its receipt. */
-async function minedFrom(from: string, nonce: number) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const count = Number(
-      (await jsonRpc(services.anvil.url, 'eth_getTransactionCount', [from, 'latest'])) as Hex,
-    );
-    if (count > nonce) break;
-    if (Date.now() > deadline) throw new Error(`no transaction with nonce ${nonce} was mined`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const block = (await jsonRpc(services.anvil.url, 'eth_getBlockByNumber', ['latest', true])) as {
-    transactions: { hash: Hex; from: string; to: string | null; nonce: Hex; type: Hex }[];
-  };
-  const tx = block.transactions.find(
-    (t) => t.from.toLowerCase() === from.toLowerCase() && Number(t.nonce) === nonce,
-  );
-  if (!tx) throw new Error(`nonce ${nonce} is not in the latest block`);
-  const receipt = (await jsonRpc(services.anvil.url, 'eth_getTransactionReceipt', [tx.hash])) as {
-    status: Hex;
-    contractAddress: string | null;
-  };
-  return { tx, receipt };
-}
-
-const nonceOf = async (who: string) =>
-  Number((await jsonRpc(services.anvil.url, 'eth_getTransactionCount', [who, 'latest'])) as Hex);
+/** The wallet's transaction with `nonce` on the first chain, once mined. */
+const minedFrom = (from: string, nonce: number) => minedOn(services.anvil.url, from, nonce);
+const nonceOf = (who: string) => nonceOn(services.anvil.url, who);
 
 beforeAll(async () => {
   [services, second] = await Promise.all([startLocalServices(), startAnvil(8546, 1338)]);
