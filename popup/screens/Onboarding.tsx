@@ -428,9 +428,9 @@ function StrengthMeter(props: { password: string }) {
           <span key={i} class={!empty && i <= Math.max(strength.score - 1, 0) ? 'on' : ''} />
         ))}
       </div>
-      <div class="row between subtle" aria-live="polite">
+      <div class="meter-text subtle" aria-live="polite">
         <span>{empty ? 'At least 8 characters' : (strength.hint ?? 'Looks good.')}</span>
-        {!empty && <strong>{strength.label}</strong>}
+        {!empty && <strong data-score={strength.score}>{strength.label}</strong>}
       </div>
     </div>
   );
@@ -625,7 +625,12 @@ function DoneStep(props: { address: string; onDone: () => void }) {
         <div class="hero" style={{ marginTop: '16px' }}>
           <span
             class="logo"
-            style={{ width: '56px', height: '56px', background: 'var(--success)' }}
+            style={{
+              width: '56px',
+              height: '56px',
+              background: 'var(--success)',
+              color: 'var(--on-success)',
+            }}
           >
             <ShieldIcon size={28} />
           </span>
