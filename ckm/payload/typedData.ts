@@ -456,12 +456,29 @@ function parseStruct(
   return Object.fromEntries(entries);
 }
 
+/**
+ * An address inside typed data: 20 bytes of hex in any case. EIP-712 encodes it as a uint160, so
+ * case carries nothing into the digest, and eth-sig-util (what MetaMask signs with, and dApps
+ * verify with) accepts a mixed-case address whose EIP-55 checksum is wrong, as dApps send them
+ * (the test dApp's ERC-721 permit). Such an address is kept in lower case, and the prompt shows
+ * it checksummed. Transaction fields stay strict (`parseAddress`).
+ */
+function parseTypedDataAddress(value: unknown, field: string): `0x${string}` {
+  if (typeof value !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(value))
+    throw invalid(field, 'is not an address (20 bytes of hex)');
+  try {
+    return parseAddress(value, field);
+  } catch {
+    return value.toLowerCase() as `0x${string}`;
+  }
+}
+
 function parseAtomic(value: unknown, type: string, field: string, budget: Budget): TypedDataValue {
   if (type === 'bool') {
     if (typeof value !== 'boolean') throw invalid(field, 'is not a boolean');
     return value;
   }
-  if (type === 'address') return parseAddress(value, field);
+  if (type === 'address') return parseTypedDataAddress(value, field);
   if (type === 'string') {
     const text = parseString(value, field, PAYLOAD_LIMITS.typedDataChars);
     budget.chars(field, text.length);

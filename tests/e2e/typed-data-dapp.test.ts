@@ -130,4 +130,15 @@ describe('the test dApp typed-data variants', () => {
     const recovered = await recoverTypedDataAddress({ ...asEthSigUtil(typedData), signature });
     expect(recovered.toLowerCase()).toBe(address);
   });
+
+  it('ERC-721 permit (its spender has a wrong EIP-55 checksum, as eth-sig-util allows): signed, and the dApp verifies it', async () => {
+    await dapp.click('#deployNFTsButton');
+    expect((await wallet.approveNext({ timeoutMs: 60_000 })).kind).toBe('transaction');
+    await waitText(dapp, '#nftsStatus', (v) => /deployed/i.test(v));
+    await dapp.click('#sign721Permit');
+    expect((await wallet.approveNext()).kind).toBe('typedData');
+    await waitText(dapp, '#sign721PermitResult', (v) => /^0x[0-9a-f]{130}$/i.test(v));
+    await dapp.click('#sign721PermitVerify');
+    await waitText(dapp, '#sign721PermitVerifyResult', (v) => v.toLowerCase() === address);
+  });
 });
