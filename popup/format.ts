@@ -50,6 +50,21 @@ export function formatNative(wei: string | bigint, symbol: string): string {
   return `${formatEther(value)} ${symbol}`;
 }
 
+/**
+ * A decimal amount shortened for a headline: at most `places` decimals, cut rather than rounded
+ * up, trailing zeros dropped ("99.9833255193378" → "99.98332"). A non-zero amount too small to
+ * show reads "<0.00001", never "0".
+ */
+export function shortAmount(text: string, places = 5): string {
+  const match = /^(\d+)\.(\d+)$/.exec(text);
+  if (!match) return text;
+  const [, whole = '0', fraction = ''] = match;
+  const kept = fraction.slice(0, places).replace(/0+$/, '');
+  if (kept === '' && /^0+$/.test(whole) && /[1-9]/.test(fraction))
+    return `<0.${'0'.repeat(places - 1)}1`;
+  return kept === '' ? whole : `${whole}.${kept}`;
+}
+
 /** A hex wei amount in gwei, as typed into a fee field ("1.5"). */
 export function weiHexToGwei(hex: string | undefined): string {
   return formatGwei(hexToBigInt(hex));

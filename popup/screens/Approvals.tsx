@@ -816,7 +816,7 @@ function TransactionBody(
       <div class="card stack">
         <div class="row between">
           <span class="label">Network fee (at most)</span>
-          <strong data-testid="tx-max-network-fee">
+          <strong data-testid="tx-max-network-fee" style={{ whiteSpace: 'nowrap' }}>
             {fee === undefined ? '—' : formatNative(fee, symbol)}
           </strong>
         </div>

@@ -16,7 +16,7 @@ import {
   TrashIcon,
 } from '../components/icons';
 import { Alert, Avatar, BusyLabel, CopyButton, Sheet, Toast, useAction } from '../components/ui';
-import { checksum, formatNative, shortAddress, timeAgo } from '../format';
+import { checksum, formatNative, shortAddress, shortAmount, timeAgo } from '../format';
 
 type State = UiReplies['getState'];
 type HomeData = UiReplies['getHome'];
@@ -159,9 +159,9 @@ export function Home({ state, onOpenSettings, onOpenApprovals, refresh }: HomePr
                   — <span class="sym">{network.symbol}</span>
                 </span>
               ) : (
-                <>
-                  {home.balance} <span class="sym">{network.symbol}</span>
-                </>
+                <span title={`${home.balance} ${network.symbol}`}>
+                  {shortAmount(home.balance)} <span class="sym">{network.symbol}</span>
+                </span>
               )}
             </div>
             {home && home.balance === undefined && (
@@ -236,7 +236,7 @@ function Tokens(props: {
               <div class="row between">
                 <strong class="truncate">{t.symbol}</strong>
                 <span class="truncate" title={t.balance ?? 'The network did not answer'}>
-                  {t.balance ?? '—'}
+                  {t.balance === undefined ? '—' : shortAmount(t.balance)}
                 </span>
               </div>
               <div class="subtle truncate" title={checksum(t.address)}>
@@ -448,7 +448,7 @@ function NetworkSheet(props: {
             }
           >
             <span class="token-icon" aria-hidden="true">
-              {n.symbol.slice(0, 3)}
+              {n.symbol.slice(0, 3).toUpperCase()}
             </span>
             <span class="grow">
               <span class="truncate" style={{ display: 'block', fontWeight: 600 }}>

@@ -258,7 +258,7 @@ function Networks(props: {
             >
               <div class="row">
                 <span class="token-icon" aria-hidden="true">
-                  {n.symbol.slice(0, 3)}
+                  {n.symbol.slice(0, 3).toUpperCase()}
                 </span>
                 <div class="grow">
                   <div class="row" style={{ gap: '6px' }}>
