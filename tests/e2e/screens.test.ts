@@ -490,8 +490,9 @@ describe('every screen at 360×600, light and dark', () => {
     expect(await page.$eval('[data-testid="approval"]', (el) => el.getAttribute('data-kind'))).toBe(
       'unlock',
     );
-    // Enter in the field, as a person would (a click elsewhere lets Chrome's password manager
-    // add the password it saved during onboarding to what was typed).
+    // Enter in the field. (Typing and then clicking Unlock here sent the password twice: the
+    // field's value doubled on the click, in this approval window only. Not pinned down; Chrome's
+    // password manager, which saw the onboarding form, is the suspect.)
     await page.type('[data-testid="unlock-password"]', DEFAULT_PASSWORD);
     await page.keyboard.press('Enter');
     await page.waitForFunction(
