@@ -311,7 +311,7 @@ export function decodeRoundState<P extends RoundState['phase']>(
       throw malformed('expected a 5-item envelope');
     const [version, type, phase, body, checksum] = envelope as unknown[];
     if (version !== PROTOCOL_VERSION)
-      throw new TssError('UnsupportedVersion', `"roundState" has version ${String(version)}`);
+      throw new TssError('UnsupportedVersion', '"roundState" has an unsupported version');
     if (type !== TYPE) throw malformed('is not a round state');
     if (phase !== expectedPhase)
       throw new TssError('PhaseOutOfOrder', `expected a state in phase "${expectedPhase}"`);

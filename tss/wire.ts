@@ -69,10 +69,12 @@ export function decodeMessage(bytes: unknown, expected: MessageType, culprit?: n
   if (bytes.length > limit)
     throw new TssError('WrongLength', `"${expected}" is larger than ${limit} bytes`, culprit);
   const [version, type, body] = decodeEnvelope(bytes, expected, culprit);
+  // Never format `version`: it is any CBOR value the peer chose (a map with a `toString` field
+  // makes String() throw a TypeError), and messages name a field, never a value (protocol.md §3).
   if (version !== PROTOCOL_VERSION)
     throw new TssError(
       'UnsupportedVersion',
-      `"${expected}" has protocol version ${String(version)}`,
+      `"${expected}" has an unsupported protocol version`,
       culprit,
     );
   if (type !== expected)
@@ -157,7 +159,7 @@ export function decodeKeyShare(bytes: unknown): KeyShare {
     throw new TssError('WrongLength', '"keyShare" is too large');
   const [version, type, rawBody] = decodeEnvelope(bytes, 'keyShare');
   if (version !== KEY_SHARE_VERSION)
-    throw new TssError('UnsupportedVersion', `"keyShare" has version ${String(version)}`);
+    throw new TssError('UnsupportedVersion', '"keyShare" has an unsupported version');
   if (type !== 'key-share') throw new TssError('MalformedMessage', '"keyShare" is not a key share');
   const body = asFields(rawBody, 'keyShare');
   assertBytes(body.dkgSid, SID_BYTES, 'keyShare.dkgSid');

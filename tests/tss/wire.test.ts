@@ -87,6 +87,45 @@ describe('tss wire format', () => {
     });
   });
 
+  // Fuzz seed 3033482321, case e.49: a device-sealed dkg1 whose version was replaced by a map with
+  // a `toString` field. `String(version)` in the error message threw a TypeError ("Cannot convert
+  // object to primitive value"), which the CKM server answered with a 500.
+  it('refuses a version that is any CBOR value with a typed error naming the sender', () => {
+    const hostile: unknown[] = [
+      // The fuzz case's exact version value.
+      { toString: undefined, [`0x${'00'.repeat(32)}`]: { a: new Uint8Array(31) }, constructor: -0 },
+      { toString: null },
+      { toString: 1, valueOf: 2 },
+      { valueOf: 'x' },
+      {},
+      [],
+      [PROTOCOL_VERSION],
+      '2',
+      new Uint8Array([PROTOCOL_VERSION]),
+      null,
+      true,
+      1.5,
+      2n ** 64n,
+      new Map([[1, 2]]),
+      new Date(0),
+    ];
+    for (const version of hostile) {
+      const bytes = raw.encode([version, 'dkg1', { from: 1 }]);
+      const error = tssErrorOf(() => decodeMessage(bytes, 'dkg1', 1));
+      expect(error, String(typeof version)).toMatchObject({
+        code: 'UnsupportedVersion',
+        kind: 'recoverable',
+        culprit: 1,
+      });
+      expect(error.message).not.toContain('object');
+    }
+    // A key share read back from corrupt storage, likewise.
+    const share = raw.decode(encodeKeyShare(shares.get(1) as KeyShare)) as unknown[];
+    expect(
+      tssErrorOf(() => decodeKeyShare(raw.encode([{ toString: null }, share[1], share[2]]))),
+    ).toMatchObject({ code: 'UnsupportedVersion' });
+  });
+
   it('round-trips a key share, which still signs', () => {
     const share = shares.get(1) as KeyShare;
     const back = decodeKeyShare(encodeKeyShare(share));
