@@ -490,11 +490,8 @@ describe('every screen at 360×600, light and dark', () => {
     expect(await page.$eval('[data-testid="approval"]', (el) => el.getAttribute('data-kind'))).toBe(
       'unlock',
     );
-    // Enter in the field. (Typing and then clicking Unlock here sent the password twice: the
-    // field's value doubled on the click, in this approval window only. Not pinned down; Chrome's
-    // password manager, which saw the onboarding form, is the suspect.)
     await page.type('[data-testid="unlock-password"]', DEFAULT_PASSWORD);
-    await page.keyboard.press('Enter');
+    await page.click('[data-testid="approve"]');
     await page.waitForFunction(
       () =>
         document.querySelector('[data-testid="approval"]')?.getAttribute('data-kind') ===
