@@ -50,7 +50,7 @@ export function createServices(deps: ServiceDeps = {}): Services {
   const signer = createSignerService(keyring, accounts);
   const activity = createActivityService(networks);
   const assets = createAssetsService(networks);
-  const transactions = createTransactionsService({ networks, signer, activity });
+  const transactions = createTransactionsService({ networks, signer, activity, assets });
   const subscriptions = createSubscriptionsService(networks, events);
   return {
     settings,

@@ -15,6 +15,7 @@ import type { TransactionInsight } from '../decode/types';
 import { WalletError } from '../errors';
 import type { AccountView, ActivityItem } from '../ui-api';
 import type { ActivityService } from './activity';
+import type { AssetsService } from './assets';
 import type { NetworksService } from './networks';
 import type { Signed, SignerService } from './signer';
 
@@ -156,8 +157,26 @@ export function createTransactionsService(deps: {
   networks: NetworksService;
   signer: SignerService;
   activity: ActivityService;
+  /** Watched tokens name the contract a call goes to (standard, symbol, decimals). */
+  assets?: Pick<AssetsService, 'list'>;
 }): TransactionsService {
   const { networks, signer, activity } = deps;
+  const tokenHint = (chainId: number, from: Hex, to: Hex | undefined) => {
+    const asset =
+      to === undefined
+        ? undefined
+        : deps.assets
+            ?.list(chainId, from)
+            .find((a) => a.address.toLowerCase() === to.toLowerCase());
+    if (!asset) return {};
+    return {
+      token: {
+        standard: asset.standard,
+        symbol: asset.symbol,
+        ...(asset.decimals !== undefined ? { decimals: asset.decimals } : {}),
+      },
+    };
+  };
   const rpc = (chainId: number, method: string, params: unknown[]) =>
     networks.request(chainId, method, params);
 
@@ -359,6 +378,7 @@ export function createTransactionsService(deps: {
         value: view.value,
         data: request.data,
         chainId,
+        ...tokenHint(chainId, request.from, request.to),
       });
       return { view, insight, chainId };
     },

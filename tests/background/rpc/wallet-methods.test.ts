@@ -284,6 +284,26 @@ describe('wallet RPC methods', { timeout: 180_000 }, () => {
     }
   });
 
+  it('a call to a watched token is named by its standard in the prompt', async () => {
+    const token = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+    const spender = '0x70997970C51812Dc3A010c7D01B50E20D17Dc79C';
+    const approve =
+      `0x095ea7b3${spender.slice(2).toLowerCase().padStart(64, '0')}${'f'.repeat(64)}` as Hex;
+    const request = { from: address, to: token as Hex, value: 0n, data: approve, legacy: false };
+    expect((await services.transactions.prepare(request, 31337)).insight.action).toBe(
+      'Approve (ERC-20 or ERC-721)',
+    );
+    await services.assets.add(31337, address, {
+      standard: 'ERC20',
+      address: token,
+      symbol: 'TST',
+      decimals: 4,
+    });
+    const named = await services.transactions.prepare(request, 31337);
+    expect(named.insight.action).toBe('ERC-20 approve');
+    expect(named.insight.warnings.map((w) => w.kind)).toContain('unlimited-approval');
+  });
+
   it('locked: eth_accounts is [] and a signature asks to unlock first', async () => {
     await services.keyring.lock();
     expect(await result('eth_accounts')).toEqual([]);
