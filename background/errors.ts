@@ -16,7 +16,12 @@ export type WalletErrorCode =
   | 'InvalidInput'
   | 'NotFound'
   | 'Busy'
-  | 'ChainError';
+  | 'ChainError'
+  /** A recovery is waiting out its period, or was cancelled by the wallet's own device. */
+  | 'RecoveryPending'
+  | 'RecoveryCancelled'
+  /** A capability whose background half is not built yet (the popup says so). */
+  | 'NotAvailable';
 
 export class WalletError extends Error {
   override readonly name = 'WalletError';

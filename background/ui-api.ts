@@ -71,6 +71,58 @@ export type CreateProgress =
   | { readonly stage: 'identity' | 'enroll' | 'seal' | 'commit' | 'done' }
   | { readonly stage: 'dkg'; readonly step: number; readonly steps: number };
 
+/** Something to save or show: a file, UR text, and the UR parts of an (animated) QR code. */
+export type KitView = {
+  readonly fileName: string;
+  /** The file's bytes, base64. */
+  readonly fileBase64: string;
+  readonly urText: string;
+  readonly qrParts: readonly string[];
+};
+
+export type BackupInput =
+  | { readonly kind: 'file'; readonly base64: string }
+  | { readonly kind: 'ur'; readonly text: string }
+  | { readonly kind: 'shares'; readonly texts: readonly string[] };
+
+export type RecoveryKitInput =
+  | { readonly kind: 'ur'; readonly text: string }
+  | { readonly kind: 'shares'; readonly texts: readonly string[] };
+
+/** A recovery as one server reports it. */
+export type RecoveryView = {
+  readonly server: string;
+  /** Fingerprint of the device the key would move to. */
+  readonly newDevice: string;
+  readonly startedAt: number;
+  /** When the servers may re-share (ms since the epoch). */
+  readonly readyAt: number;
+};
+
+export type KeyInfo = {
+  readonly address: Hex;
+  readonly keyVersion: number;
+  /** ms since the epoch; undefined if never refreshed since creation or restore. */
+  readonly lastRefreshAt?: number;
+  readonly nextRefreshAt?: number;
+  readonly refreshIntervalDays: number;
+  /** A refresh or re-share in progress. */
+  readonly busy?: 'refresh' | 'replace';
+  readonly servers: readonly ServerView[];
+  /** The recovery key's waiting period, if the wallet has one. */
+  readonly recoveryDelaySeconds?: number;
+};
+
+export type MigrationPreview = {
+  readonly from: Hex;
+  readonly to: Hex;
+  readonly chainId: number;
+  /** One line per transfer, in order: tokens first, then ETH minus the fees. */
+  readonly transfers: readonly { readonly title: string; readonly amount: string }[];
+  /** Total network fee, formatted in the native symbol. */
+  readonly fee: string;
+};
+
 export type UiRequest =
   /** Everything the popup needs to pick its screen. */
   | { type: 'getState' }
@@ -81,7 +133,59 @@ export type UiRequest =
       type: 'createWallet';
       servers: readonly { url: string; identity: string }[];
       password: string;
+      /**
+       * The recovery key's waiting period (ARCHITECTURE.md flow 4b); 48 hours by default. Tests
+       * use seconds.
+       */
+      recoveryDelaySeconds?: number;
     }
+  /** The recovery key made at creation, shown once: split it for friends (SSKR), then forget it. */
+  | { type: 'splitRecoveryKit'; threshold: number; count: number }
+  /** The user has saved the recovery key: the background forgets it (it cannot be shown again). */
+  | { type: 'dismissRecoveryKit' }
+  /** Seals the device state under `password` (the wallet's own) as a backup kit. */
+  | { type: 'exportBackup'; password: string }
+  /** The same backup, SSKR-split `threshold`-of-`count` into printable shares. */
+  | { type: 'splitBackup'; password: string; threshold: number; count: number }
+  /**
+   * A fresh profile restores from a backup (file bytes, UR text, or SSKR shares as UR texts) and
+   * its password, then moves the key to a new device identity with the servers (the old one is
+   * retired). Progress: `createProgress` events. `password` also seals the new vault.
+   */
+  | { type: 'restoreBackup'; backup: BackupInput; password: string }
+  /**
+   * A fresh profile without a backup: presents the recovery key (UR text, or SSKR shares) to
+   * every server, which start the waiting period. `password` seals the new vault.
+   */
+  | { type: 'startRecovery'; kit: RecoveryKitInput; password: string }
+  /** Where a started recovery stands (on the new device). */
+  | { type: 'recoveryStatus' }
+  /** Once the waiting period is over: the servers re-share the key to this device. */
+  | { type: 'finishRecovery' }
+  /** Abandons a recovery this device started (on the new device; asks the servers to drop it). */
+  | { type: 'abandonRecovery' }
+  /** On the wallet's own device: a recovery someone started elsewhere, as the servers report it. */
+  | { type: 'pendingRecoveries' }
+  /** On the wallet's own device: cancel every pending recovery on every server. */
+  | { type: 'cancelRecovery' }
+  /** Key facts for Settings: version, last and next refresh, servers. */
+  | { type: 'getKeyInfo' }
+  /** Refreshes every share now (two-phase; the address never changes). */
+  | { type: 'refreshKey' }
+  /** Replaces server `party` by the server at `url` (its identity as shown by `probeServer`). */
+  | { type: 'replaceServer'; party: number; url: string; identity: string }
+  /** The first `count` addresses of a BIP-39 phrase (m/44'/60'/0'/0/i), to pick from. */
+  | { type: 'previewMnemonic'; phrase: string; count: number }
+  /** Imports the picked accounts of a phrase (each becomes its own imported key). */
+  | { type: 'importMnemonic'; phrase: string; indexes: readonly number[] }
+  /** Imports a raw private key (0x + 64 hex). */
+  | { type: 'importPrivateKey'; privateKey: string }
+  /** What "Move to a collaborative key" would send from an imported account, fees included. */
+  | { type: 'previewMigration'; index: number }
+  /** Moves ETH and watched tokens of imported account `index` to a fresh collaborative account. */
+  | { type: 'migrateAccount'; index: number }
+  /** The wallet's identity document and rotation chain (a signed Envelope) as a file and UR. */
+  | { type: 'exportIdentity' }
   | { type: 'unlock'; password: string }
   | { type: 'lock' }
   | { type: 'addAccount'; name?: string }
@@ -132,9 +236,39 @@ export type UiReplies = {
     settings: Settings;
     /** A `createWallet` in progress (the popup may have been closed and reopened). */
     creating?: CreateProgress;
+    /** A recovery started on this (new) device and not finished: the popup shows its screen. */
+    recovering?: boolean;
+    /** On the wallet's own device: recoveries pending on the servers (the popup warns). */
+    pendingRecoveries?: readonly RecoveryView[];
   };
   probeServer: { url: string; name: string; identity: string };
-  createWallet: { address: Hex };
+  /** `recoveryKit`: the recovery key, shown once (the popup must not store it). */
+  createWallet: { address: Hex; recoveryKit?: KitView };
+  splitRecoveryKit: readonly KitView[];
+  dismissRecoveryKit: Record<string, never>;
+  exportBackup: KitView;
+  splitBackup: readonly KitView[];
+  restoreBackup: { address: Hex };
+  startRecovery: { walletId: string; readyAt: number; recoveries: readonly RecoveryView[] };
+  recoveryStatus: {
+    /** `none`: no recovery on this device; `waiting`: until `readyAt`; `cancelled`: the old device refused. */
+    state: 'none' | 'waiting' | 'ready' | 'cancelled';
+    readyAt?: number;
+    recoveries: readonly RecoveryView[];
+  };
+  finishRecovery: { address: Hex };
+  abandonRecovery: Record<string, never>;
+  pendingRecoveries: readonly RecoveryView[];
+  cancelRecovery: { cancelled: number };
+  getKeyInfo: KeyInfo;
+  refreshKey: KeyInfo;
+  replaceServer: KeyInfo;
+  previewMnemonic: readonly { index: number; address: Hex }[];
+  importMnemonic: readonly AccountView[];
+  importPrivateKey: AccountView;
+  previewMigration: MigrationPreview;
+  migrateAccount: { hashes: readonly Hex[]; to: AccountView };
+  exportIdentity: KitView;
   unlock: Record<string, never>;
   lock: Record<string, never>;
   addAccount: AccountView;

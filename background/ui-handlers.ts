@@ -17,6 +17,7 @@ import type { ApprovalResults } from './approvals-api';
 import { isWalletError, WalletError } from './errors';
 import type { Services } from './rpc/types';
 import type { Network } from './services/networks';
+import { keyManagementUiHandlers } from './ui/key-management';
 import { networksUiHandlers } from './ui/networks';
 import {
   type CreateProgress,
@@ -221,6 +222,7 @@ export const handlers: Handlers = {
     return {};
   },
   ...networksUiHandlers,
+  ...keyManagementUiHandlers,
   async removeAsset({ chainId, address, tokenId }, services) {
     await services.assets.remove(chainId, requireAccount(services).address, address, tokenId);
     return {};
