@@ -10,8 +10,17 @@ export type VaultRecord = {
   readonly formatVersion: 1;
   /** `sealVaultKey(vaultKey, password)`. */
   readonly lock: Uint8Array;
-  /** `sealWithVaultKey(encodeDeviceState(state), vaultKey)`. */
-  readonly state: Uint8Array;
+  /**
+   * `sealWithVaultKey(encodeDeviceState(state), vaultKey)`: the collaborative key. Absent only
+   * while a recovery started on this device waits for its period (`recovery`).
+   */
+  readonly state?: Uint8Array;
+  /** Imported keys (MetaMask), each sealed like `state`, by wallet id. */
+  readonly imported?: Readonly<Record<string, Uint8Array>>;
+  /** A recovery in progress on this (new) device, sealed under the vault key. */
+  readonly recovery?: Uint8Array;
+  /** Public facts of that recovery, readable while locked. */
+  readonly recoveryInfo?: { readonly walletId: string; readonly readyAt: number };
   readonly createdAt: number;
 };
 
