@@ -24,6 +24,11 @@ import { N } from '../tss/curve';
 import { legacyV, messageV, yParity } from '../tss/ethereum';
 import { CkmError } from './errors';
 import {
+  describeEnvelopePayload,
+  envelopePayloadDigest,
+  parseEnvelopePayload,
+} from './payload/envelope';
+import {
   assertRecord,
   invalid,
   isPlainObject,
@@ -41,6 +46,7 @@ export type {
   AccessListEntry,
   Eip1559TransactionPayload,
   Eip2930TransactionPayload,
+  EnvelopeSignPayload,
   LegacyTransactionPayload,
   MessageSignPayload,
   SignPayload,
@@ -140,8 +146,16 @@ function parsePayload(value: unknown): SignPayload {
       payload = { kind, typedData: parseTypedDataV1(own(record, 'typedData')) };
       break;
     }
+    case 'envelope': {
+      const record = assertRecord(value, 'payload', ['kind', 'envelope']);
+      payload = parseEnvelopePayload(own(record, 'envelope'));
+      break;
+    }
     default:
-      throw invalid('kind', 'is not one of "transaction", "message", "typedData", "typedDataV1"');
+      throw invalid(
+        'kind',
+        'is not one of "transaction", "message", "typedData", "typedDataV1", "envelope"',
+      );
   }
   payloadDigest(payload); // viem's own checks, so that a parsed payload always has a digest
   return payload;
@@ -167,6 +181,8 @@ export function payloadDigest(payload: SignPayload): Uint8Array {
         return hexToBytes(hashTypedData(toViemTypedData(payload.typedData)));
       case 'typedDataV1':
         return typedDataV1Digest(payload.typedData);
+      case 'envelope':
+        return envelopePayloadDigest(payload);
       default:
         return unknownKind(payload);
     }
@@ -182,7 +198,8 @@ function digestedField(payload: SignPayload): string {
   return kind === 'transaction' ||
     kind === 'message' ||
     kind === 'typedData' ||
-    kind === 'typedDataV1'
+    kind === 'typedDataV1' ||
+    kind === 'envelope'
     ? kind
     : 'payload';
 }
@@ -204,6 +221,7 @@ export function payloadChainId(payload: SignPayload): number | undefined {
       return payload.chainId;
     case 'message':
     case 'typedDataV1':
+    case 'envelope':
       return undefined;
     case 'typedData':
       return payload.typedData.domain.chainId;
@@ -247,6 +265,11 @@ export function signatureV(payload: SignPayload, recovery: 0 | 1): bigint | numb
     case 'typedData':
     case 'typedDataV1':
       return messageV(recovery);
+    case 'envelope':
+      throw new CkmError(
+        'InvalidParameters',
+        'an envelope signature is (r, s) only; it has no Ethereum v',
+      );
     default:
       return unknownKind(payload);
   }
@@ -319,6 +342,8 @@ export function describePayload(payload: SignPayload): string {
     }
     case 'typedDataV1':
       return `typedDataV1 (legacy eth_signTypedData) ${payload.typedData.length} entries`;
+    case 'envelope':
+      return describeEnvelopePayload(payload);
     default:
       return unknownKind(payload);
   }

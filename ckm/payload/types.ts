@@ -124,12 +124,19 @@ export type TypedDataV1SignPayload = {
   readonly typedData: readonly TypedDataV1Entry[];
 };
 
+/**
+ * The wallet's identity document or rotation record (docs/identity.md), as the hex of its
+ * envelope's dCBOR bytes; digested as an envelope ECDSA signature (`ckm/payload/envelope.ts`).
+ */
+export type EnvelopeSignPayload = { readonly kind: 'envelope'; readonly envelope: Hex };
+
 /** Everything a CKM server agrees to sign. There is deliberately no "digest" kind. */
 export type SignPayload =
   | TransactionSignPayload
   | MessageSignPayload
   | TypedDataSignPayload
-  | TypedDataV1SignPayload;
+  | TypedDataV1SignPayload
+  | EnvelopeSignPayload;
 
 /** Size limits; see the module doc. */
 export const PAYLOAD_LIMITS = {
@@ -158,4 +165,6 @@ export const PAYLOAD_LIMITS = {
    */
   typedDataV1Entries: 64,
   typedDataV1NameLength: 256,
+  /** An identity envelope (document or rotation record), bytes. */
+  envelopeBytes: 16 * 1024,
 } as const;

@@ -21,6 +21,7 @@
  * from the transaction, message or typed data (ckm/payload.ts) and refuses a bare hash.
  * @module
  */
+import { derivePath } from '../../tss/derivation';
 import {
   banPeer,
   cryptoRng,
@@ -56,6 +57,7 @@ import { decodeWire, encodeWire } from '../codec';
 import { CkmError } from '../errors';
 import type { PartyKeys } from '../identity';
 import { describePayload, parseSignPayload, payloadDigest } from '../payload';
+import { assertEnvelopeSigner } from '../payload/envelope';
 import { primitives } from '../primitives';
 import { sessionChannelId, signSessionNonce } from '../session/ids';
 import { openTssMessages, parseSealedList, sealTssMessages } from '../session/messages';
@@ -487,6 +489,12 @@ export class CkmServerService {
         const payload = parseSignPayload(request.payload);
         const digest = payloadDigest(payload);
         const share = await this.#activeShare(config.walletId, request.version);
+        // An identity envelope is signed only for the key it names (docs/identity.md).
+        if (payload.kind === 'envelope')
+          assertEnvelopeSigner(
+            payload,
+            derivePath(share.publicKey, share.chainCode, request.path).publicKey.toBytes(true),
+          );
         const serverNonce = this.#rng(32);
         const out = signFirstStep(
           share,
