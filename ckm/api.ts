@@ -9,6 +9,7 @@
 import { decodePoint, type ResharePublic } from '../tss/index';
 import type { SealedMessage } from './channel';
 import { CkmError, type CkmErrorCode } from './errors';
+import { type PartyIdentity, parsePartyIdentity } from './identity';
 import { parseSealedList } from './session/messages';
 import { isWalletId, parseWalletConfig, type WalletConfig, walletConfigToWire } from './wallet';
 
@@ -27,6 +28,9 @@ export const PATHS = {
   step: (walletId: string, sessionId: string, step: number) =>
     `/v1/wallets/${walletId}/sessions/${sessionId}/steps/${step}`,
   commit: (walletId: string, version: number) => `/v1/wallets/${walletId}/keys/${version}/commit`,
+  /** GET: the latest recovery; POST: start one (the recovery credential). */
+  recovery: (walletId: string) => `/v1/wallets/${walletId}/recovery`,
+  recoveryCancel: (walletId: string) => `/v1/wallets/${walletId}/recovery/cancel`,
 } as const;
 
 /** Wire types of the bodies (the `type` of `encodeWire`). */
@@ -40,6 +44,9 @@ export const WIRE = {
   commit: 'ckm.key.commit',
   committed: 'ckm.key.committed',
   status: 'ckm.wallet.status',
+  recoveryStart: 'ckm.recovery.start',
+  recoveryCancel: 'ckm.recovery.cancel',
+  recovery: 'ckm.recovery.status',
   error: 'ckm.error',
 } as const;
 
@@ -122,7 +129,128 @@ export type ErrorBody = {
   readonly code: CkmErrorCode;
   readonly message: string;
   readonly culprit?: number;
+  /** `RecoveryPending`: when the waiting period ends (milliseconds since the epoch). */
+  readonly readyAt?: number;
 };
+
+// ---------------------------------------------------------------------------------------------
+// Recovery without a backup: the waiting period and the old device's veto (docs/ckm.md §5).
+
+/** A recovery the credential started and nobody has cancelled or completed yet. */
+export type PendingRecovery = {
+  /** The device the key will move to. */
+  readonly newDevice: PartyIdentity;
+  /** Milliseconds since the epoch, by the server's clock. */
+  readonly startedAt: number;
+  /** The end of the waiting period: the server joins the recovery's re-share from then on. */
+  readonly readyAt: number;
+};
+
+/** `GET /recovery`: the pending recovery, and the latest cancellation and completion. */
+export type RecoveryView = {
+  readonly pending?: PendingRecovery;
+  readonly cancelledAt?: number;
+  /** Who cancelled last: the old device (its veto) or the credential (withdrawn). */
+  readonly cancelledBy?: 'device' | 'recovery';
+  readonly completedAt?: number;
+};
+
+/** `POST /recovery`: the new device the credential wants the key moved to. */
+export type StartRecoveryRequest = { readonly newDevice: PartyIdentity };
+
+/** `POST /recovery/cancel`: the recovery to cancel, named by its start (as read from the status). */
+export type CancelRecoveryRequest = { readonly startedAt: number };
+
+/** A recovery's re-share asked for before the waiting period ended; `readyAt` says when. */
+export class RecoveryPendingError extends CkmError {
+  readonly readyAt: number;
+  constructor(shortMessage: string, readyAt: number) {
+    super('RecoveryPending', shortMessage);
+    this.readyAt = readyAt;
+  }
+}
+
+const MAX_TIME = Number.MAX_SAFE_INTEGER;
+
+export function recoveryViewToWire(view: RecoveryView): object {
+  return {
+    ...(view.pending
+      ? {
+          pending: {
+            signingKey: view.pending.newDevice.signingKey,
+            agreementKey: view.pending.newDevice.agreementKey,
+            startedAt: view.pending.startedAt,
+            readyAt: view.pending.readyAt,
+          },
+        }
+      : {}),
+    ...(view.cancelledAt === undefined ? {} : { cancelledAt: view.cancelledAt }),
+    ...(view.cancelledBy === undefined ? {} : { cancelledBy: view.cancelledBy }),
+    ...(view.completedAt === undefined ? {} : { completedAt: view.completedAt }),
+  };
+}
+
+export function parseRecoveryView(value: unknown): RecoveryView {
+  const body = record(value, 'recovery', ['pending', 'cancelledAt', 'cancelledBy', 'completedAt']);
+  let pending: PendingRecovery | undefined;
+  if (body.pending !== undefined) {
+    const p = record(body.pending, 'recovery.pending', [
+      'signingKey',
+      'agreementKey',
+      'startedAt',
+      'readyAt',
+    ]);
+    pending = {
+      newDevice: identityOf(
+        { signingKey: p.signingKey, agreementKey: p.agreementKey },
+        'recovery.pending',
+      ),
+      startedAt: integer(p.startedAt, 'recovery.pending.startedAt', 0, MAX_TIME),
+      readyAt: integer(p.readyAt, 'recovery.pending.readyAt', 0, MAX_TIME),
+    };
+  }
+  const by = body.cancelledBy;
+  if (by !== undefined && by !== 'device' && by !== 'recovery')
+    throw new CkmError(
+      'MalformedMessage',
+      '"recovery.cancelledBy" expected "device" or "recovery"',
+    );
+  return {
+    ...(pending ? { pending } : {}),
+    ...(body.cancelledAt === undefined
+      ? {}
+      : { cancelledAt: integer(body.cancelledAt, 'recovery.cancelledAt', 0, MAX_TIME) }),
+    ...(by === undefined ? {} : { cancelledBy: by }),
+    ...(body.completedAt === undefined
+      ? {}
+      : { completedAt: integer(body.completedAt, 'recovery.completedAt', 0, MAX_TIME) }),
+  };
+}
+
+export function parseStartRecovery(value: unknown): StartRecoveryRequest {
+  const body = record(value, 'recovery.start', ['signingKey', 'agreementKey']);
+  return { newDevice: identityOf(body, 'recovery.start') };
+}
+
+export function startRecoveryToWire(request: StartRecoveryRequest): object {
+  return {
+    signingKey: request.newDevice.signingKey,
+    agreementKey: request.newDevice.agreementKey,
+  };
+}
+
+export function parseCancelRecovery(value: unknown): CancelRecoveryRequest {
+  const body = record(value, 'recovery.cancel', ['startedAt']);
+  return { startedAt: integer(body.startedAt, 'recovery.cancel.startedAt', 0, MAX_TIME) };
+}
+
+/** An identity's two keys, checked as a configuration's are (`InvalidIdentity` for a weak key). */
+function identityOf(value: Record<string, unknown>, field: string): PartyIdentity {
+  return parsePartyIdentity(
+    { signingKey: value.signingKey, agreementKey: value.agreementKey },
+    field,
+  );
+}
 
 /** Session ids are 32 lowercase hex characters (16 random bytes) in paths. */
 const SESSION_ID = /^[0-9a-f]{32}$/;
@@ -404,16 +532,22 @@ const ERROR_CODES = new Set<string>([
   'ProtocolAborted',
   'InvalidParameters',
   'Storage',
+  'RecoveryPending',
+  'RecoveryNotStarted',
+  'RecoveryCancelled',
 ] satisfies CkmErrorCode[]);
 
 /** A server's error body; anything unexpected becomes `ServerError`. */
 export function parseErrorBody(value: unknown): ErrorBody {
   if (typeof value !== 'object' || value === null) return { code: 'ServerError', message: 'error' };
-  const { code, message, culprit } = value as Record<string, unknown>;
+  const { code, message, culprit, readyAt } = value as Record<string, unknown>;
   return {
     code:
       typeof code === 'string' && ERROR_CODES.has(code) ? (code as CkmErrorCode) : 'ServerError',
     message: typeof message === 'string' ? message.slice(0, 300) : 'error',
     ...(typeof culprit === 'number' && Number.isInteger(culprit) ? { culprit } : {}),
+    ...(typeof readyAt === 'number' && Number.isSafeInteger(readyAt) && readyAt >= 0
+      ? { readyAt }
+      : {}),
   };
 }

@@ -43,7 +43,11 @@ export type CkmErrorCode =
   | 'ServerError'
   | 'ProtocolAborted'
   | 'InvalidParameters'
-  | 'Storage';
+  | 'Storage'
+  // Recovery's waiting period (docs/ckm.md §5)
+  | 'RecoveryPending'
+  | 'RecoveryNotStarted'
+  | 'RecoveryCancelled';
 
 export class CkmError extends Error {
   override readonly name = 'CkmError';

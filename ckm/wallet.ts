@@ -36,7 +36,22 @@ export type WalletConfig = {
    * if one was made: it may ask the servers to re-share the key to a new device.
    */
   readonly recoveryKey?: Uint8Array;
+  /**
+   * Seconds between a recovery's start and the servers' consent to it (the old device's time to
+   * veto, docs/ckm.md §5); only with `recoveryKey`. Absent means {@link DEFAULT_RECOVERY_DELAY_SECONDS}.
+   */
+  readonly recoveryDelaySeconds?: number;
 };
+
+/** The waiting period of a recovery when the configuration names none: 48 hours. */
+export const DEFAULT_RECOVERY_DELAY_SECONDS = 48 * 3600;
+/** The longest waiting period a wallet may choose: 31 days. */
+export const MAX_RECOVERY_DELAY_SECONDS = 31 * 24 * 3600;
+
+/** The configuration's waiting period for a recovery, in seconds. */
+export function recoveryDelayOf(config: WalletConfig): number {
+  return config.recoveryDelaySeconds ?? DEFAULT_RECOVERY_DELAY_SECONDS;
+}
 
 const WALLET_ID = /^[0-9a-f]{32}$/;
 const NAME = /^[\x20-\x7e]{1,64}$/;
@@ -63,12 +78,22 @@ export function walletConfigToWire(config: WalletConfig): object {
       agreementKey: p.identity.agreementKey,
     })),
     ...(config.recoveryKey ? { recoveryKey: config.recoveryKey } : {}),
+    // Omitted when absent, so a configuration without it encodes exactly as before.
+    ...(config.recoveryDelaySeconds === undefined
+      ? {}
+      : { recoveryDelaySeconds: config.recoveryDelaySeconds }),
   };
 }
 
 /** Strict parse: known fields only, one device, ascending distinct indices, distinct keys, 2 ≤ t ≤ n ≤ 16. */
 export function parseWalletConfig(value: unknown): WalletConfig {
-  const record = asRecord(value, 'config', ['walletId', 'threshold', 'parties', 'recoveryKey']);
+  const record = asRecord(value, 'config', [
+    'walletId',
+    'threshold',
+    'parties',
+    'recoveryKey',
+    'recoveryDelaySeconds',
+  ]);
   if (!isWalletId(record.walletId))
     throw new CkmError(
       'MalformedMessage',
@@ -111,11 +136,32 @@ export function parseWalletConfig(value: unknown): WalletConfig {
       throw new CkmError('MalformedMessage', '"config.recoveryKey" expected 32 bytes');
     recoveryKey = record.recoveryKey;
   }
+  const delay = record.recoveryDelaySeconds;
+  if (delay !== undefined) {
+    if (
+      typeof delay !== 'number' ||
+      !Number.isInteger(delay) ||
+      delay < 1 ||
+      delay > MAX_RECOVERY_DELAY_SECONDS
+    )
+      throw new CkmError(
+        'MalformedMessage',
+        `"config.recoveryDelaySeconds" expected an integer in 1..${MAX_RECOVERY_DELAY_SECONDS}`,
+      );
+    if (!recoveryKey)
+      throw new CkmError(
+        'MalformedMessage',
+        '"config.recoveryDelaySeconds" expected only with "config.recoveryKey"',
+      );
+  }
+  if (record.origin !== undefined && record.origin !== 'import')
+    throw new CkmError('MalformedMessage', '"config.origin" expected "import" or nothing');
   return {
     walletId: record.walletId,
     threshold,
     parties: parsed,
     ...(recoveryKey ? { recoveryKey } : {}),
+    ...(delay === undefined ? {} : { recoveryDelaySeconds: delay }),
   };
 }
 

@@ -15,9 +15,13 @@ import {
   CBOR_CONTENT_TYPE,
   isSessionId,
   PATHS,
+  parseCancelRecovery,
   parseEnrollRequest,
   parseOpenSession,
+  parseStartRecovery,
   parseStepInput,
+  RecoveryPendingError,
+  recoveryViewToWire,
   WIRE,
   walletStatusToWire,
 } from '../ckm/api';
@@ -100,6 +104,9 @@ const STATUS: Record<CkmErrorCode, number> = {
   ProtocolAborted: 422,
   InvalidParameters: 400,
   Storage: 500,
+  RecoveryPending: 409,
+  RecoveryNotStarted: 403,
+  RecoveryCancelled: 403,
 };
 
 export function createApp(info: ServerInfo, ckm?: CkmRoutes): Hono {
@@ -299,15 +306,36 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
   });
 
   app.post('/v1/wallets/:walletId/keys/:version/commit', async (c) => {
-    const { walletId, body, wallet } = await authenticated(c);
+    const { walletId, body, actor, wallet } = await authenticated(c);
     const version = pathNumber(c.req.param('version'), 'key version');
     readCommit(decodeWire(body, WIRE.commit, 1024), version);
     return cborResponse(
       c,
       200,
       WIRE.committed,
-      await ckm.service.commit(walletId, version, wallet),
+      await ckm.service.commit(walletId, version, wallet, actor),
     );
+  });
+
+  // Recovery's waiting period and the old device's veto (docs/server-api.md §4.6).
+  app.get('/v1/wallets/:walletId/recovery', async (c) => {
+    const { walletId, actor, wallet } = await authenticated(c);
+    const view = await ckm.service.recoveryStatus(walletId, actor, wallet);
+    return cborResponse(c, 200, WIRE.recovery, recoveryViewToWire(view));
+  });
+
+  app.post('/v1/wallets/:walletId/recovery', async (c) => {
+    const { walletId, body, actor, wallet } = await authenticated(c);
+    const request = parseStartRecovery(decodeWire(body, WIRE.recoveryStart, 1024));
+    const view = await ckm.service.startRecovery(walletId, request, actor, wallet);
+    return cborResponse(c, 200, WIRE.recovery, recoveryViewToWire(view));
+  });
+
+  app.post('/v1/wallets/:walletId/recovery/cancel', async (c) => {
+    const { walletId, body, actor, wallet } = await authenticated(c);
+    const request = parseCancelRecovery(decodeWire(body, WIRE.recoveryCancel, 1024));
+    const view = await ckm.service.cancelRecovery(walletId, request, actor, wallet);
+    return cborResponse(c, 200, WIRE.recovery, recoveryViewToWire(view));
   });
 }
 
@@ -424,5 +452,6 @@ function errorResponse(c: Context, error: CkmError): Response {
     code: error.code,
     message: error.shortMessage,
     ...(error.culprit === undefined ? {} : { culprit: error.culprit }),
+    ...(error instanceof RecoveryPendingError ? { readyAt: error.readyAt } : {}),
   });
 }

@@ -10,9 +10,13 @@ import {
   openSessionToWire,
   PATHS,
   parseErrorBody,
+  parseRecoveryView,
   parseStepResponse,
   parseWalletStatus,
+  RecoveryPendingError,
+  type RecoveryView,
   type StepResponse,
+  startRecoveryToWire,
   type WalletStatus,
   WIRE,
 } from '../api';
@@ -124,6 +128,43 @@ export class ServerConnection {
     return this.#decode(response, WIRE.committed);
   }
 
+  /** The wallet's latest recovery (signed by the device or the recovery credential). */
+  async recoveryStatus(
+    keys: PartyKeys,
+    walletId: string,
+    signal?: AbortSignal,
+  ): Promise<RecoveryView> {
+    const path = PATHS.recovery(walletId);
+    const response = await this.#signed(keys, walletId, 'GET', path, undefined, signal);
+    return parseRecoveryView(this.#decode(response, WIRE.recovery));
+  }
+
+  /** Starts (or repeats the start of) a recovery to `newDevice`; signed by the credential. */
+  async startRecovery(
+    keys: PartyKeys,
+    walletId: string,
+    newDevice: PartyIdentity,
+    signal?: AbortSignal,
+  ): Promise<RecoveryView> {
+    const body = startRecoveryToWire({ newDevice });
+    const path = PATHS.recovery(walletId);
+    const response = await this.#post(keys, walletId, path, WIRE.recoveryStart, body, signal);
+    return parseRecoveryView(this.#decode(response, WIRE.recovery));
+  }
+
+  /** Cancels the pending recovery that started at `startedAt` (device: veto; credential: withdraw). */
+  async cancelRecovery(
+    keys: PartyKeys,
+    walletId: string,
+    startedAt: number,
+    signal?: AbortSignal,
+  ): Promise<RecoveryView> {
+    const path = PATHS.recoveryCancel(walletId);
+    const body = { startedAt };
+    const response = await this.#post(keys, walletId, path, WIRE.recoveryCancel, body, signal);
+    return parseRecoveryView(this.#decode(response, WIRE.recovery));
+  }
+
   // -------------------------------------------------------------------------------------------
 
   async #post(
@@ -185,6 +226,8 @@ export class ServerConnection {
     if (response.status === 429) throw new CkmError('RateLimited', message);
     if (error === undefined) throw new CkmError('ServerError', message);
     const code = error.code;
+    if (code === 'RecoveryPending' && error.readyAt !== undefined)
+      throw new RecoveryPendingError(`${this.url}: ${error.message}`, error.readyAt);
     throw new CkmError(code, `${this.url}: ${error.message}`, {
       ...(error.culprit === undefined ? {} : { culprit: error.culprit }),
     });

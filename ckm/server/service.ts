@@ -42,20 +42,21 @@ import {
   type RoundState,
   type RoundStateCodecOptions,
 } from '../../tss/state-codec';
-import type {
-  EnrollRequest,
-  OpenSessionRequest,
-  SessionKind,
-  StepResponse,
-  StepResult,
-  WalletStatus,
+import type { SessionKind, StepResponse, StepResult, WalletStatus } from '../api';
+import {
+  type CancelRecoveryRequest,
+  type EnrollRequest,
+  type OpenSessionRequest,
+  RecoveryPendingError,
+  type RecoveryView,
+  type StartRecoveryRequest,
 } from '../api';
 import { setBounded } from '../bounded-map';
 import { bytesEqual, toHex } from '../bytes';
 import type { SealedMessage } from '../channel';
 import { decodeWire, encodeWire } from '../codec';
 import { CkmError } from '../errors';
-import type { PartyKeys } from '../identity';
+import type { PartyIdentity, PartyKeys } from '../identity';
 import { describePayload, parseSignPayload, payloadDigest } from '../payload';
 import { assertEnvelopeSigner } from '../payload/envelope';
 import { primitives } from '../primitives';
@@ -78,11 +79,12 @@ import {
   deviceIndex,
   parseWalletConfig,
   partyOf,
+  recoveryDelayOf,
   type WalletConfig,
   walletConfigToWire,
   walletContext,
 } from '../wallet';
-import type { ServerStore, WalletRecord, WalletUpdate } from './store';
+import type { RecoveryRecord, ServerStore, WalletRecord, WalletUpdate } from './store';
 
 export type ServiceOptions = {
   readonly store: ServerStore;
@@ -378,18 +380,136 @@ export class CkmServerService {
     return this.#live.size;
   }
 
-  /** Phase two of DKG / refresh: the version becomes the active key, older versions are deleted. */
+  /**
+   * Phase two of DKG / refresh: the version becomes the active key, older versions are deleted.
+   * The recovery credential may commit only its own recovery's re-share, once its waiting period
+   * is over (or repeat a commit already done); committing it completes the recovery.
+   */
   async commit(
     walletId: string,
     version: number,
     known?: WalletRecord,
+    actor: Actor = 'device',
   ): Promise<{ version: number }> {
     await this.#wallet(walletId, known);
     const key = await this.#store.getKey(walletId, version);
     if (!key) throw new CkmError('NotFound', `key version ${version} does not exist`);
+    if (actor === 'recovery' && key.status !== 'active') {
+      const recovery = await this.#store.getRecovery(walletId);
+      const next = key.nextDeviceSigningKey;
+      if (
+        next === undefined ||
+        recovery?.status !== 'pending' ||
+        !bytesEqual(recovery.newSigningKey, next)
+      )
+        throw new CkmError(
+          'Unauthorized',
+          'the recovery credential may only commit its own recovery',
+        );
+      if (recovery.readyAt > this.#now())
+        throw new RecoveryPendingError(
+          'the recovery’s waiting period is not over',
+          recovery.readyAt,
+        );
+    }
     await this.#store.commitKey(walletId, version);
-    await this.#audit(walletId, 'key.commit', 'ok', undefined, `version ${version}`);
+    await this.#audit(walletId, 'key.commit', 'ok', undefined, `version ${version}`, actor);
     return { version };
+  }
+
+  /** The wallet's latest recovery (device or credential: the old device watches it, the new one waits). */
+  async recoveryStatus(
+    walletId: string,
+    _actor: Actor = 'device',
+    known?: WalletRecord,
+  ): Promise<RecoveryView> {
+    await this.#wallet(walletId, known);
+    return recoveryView(await this.#store.getRecovery(walletId));
+  }
+
+  /**
+   * The credential starts a recovery to `newDevice`: the waiting period (the wallet's
+   * `recoveryDelaySeconds`) begins now. The same start again is answered with the same recovery;
+   * a start for another device while one is pending is a `Conflict` (one at a time).
+   */
+  async startRecovery(
+    walletId: string,
+    request: StartRecoveryRequest,
+    actor: Actor,
+    known?: WalletRecord,
+  ): Promise<RecoveryView> {
+    if (actor !== 'recovery')
+      throw new CkmError('Unauthorized', 'only the recovery credential may start a recovery');
+    const wallet = await this.#wallet(walletId, known);
+    const config = decodeConfig(wallet.config);
+    const { signingKey, agreementKey } = request.newDevice;
+    const taken = config.parties.flatMap((p) => [p.identity.signingKey, p.identity.agreementKey]);
+    if (config.recoveryKey) taken.push(config.recoveryKey);
+    if (taken.some((key) => bytesEqual(key, signingKey) || bytesEqual(key, agreementKey)))
+      throw new CkmError('InvalidParameters', 'the new device must have a new identity');
+    const now = this.#now();
+    const { outcome, record } = await this.#store.startRecovery({
+      walletId,
+      newSigningKey: signingKey,
+      newAgreementKey: agreementKey,
+      startedAt: now,
+      readyAt: now + recoveryDelayOf(config) * 1000,
+    });
+    if (outcome === 'conflict') {
+      await this.#audit(
+        walletId,
+        'recovery.start',
+        'refused',
+        undefined,
+        'another is pending',
+        actor,
+      );
+      throw new CkmError('Conflict', 'a recovery to another device is pending');
+    }
+    await this.#audit(
+      walletId,
+      'recovery.start',
+      outcome,
+      undefined,
+      `ready at ${new Date(record.readyAt).toISOString()}`,
+      actor,
+    );
+    return recoveryView(record);
+  }
+
+  /**
+   * Cancels the pending recovery that started at `startedAt`: the old device's veto (only
+   * within the waiting period: after it, the servers may already be re-sharing, and a veto
+   * reaching one server but not another would split the wallet) or the credential's withdrawal
+   * (at any time before the re-share commits). Cancelling it again is answered the same.
+   */
+  async cancelRecovery(
+    walletId: string,
+    request: CancelRecoveryRequest,
+    actor: Actor,
+    known?: WalletRecord,
+  ): Promise<RecoveryView> {
+    await this.#wallet(walletId, known);
+    const now = this.#now();
+    const record = await this.#store.getRecovery(walletId);
+    if (!record || record.startedAt !== request.startedAt)
+      throw new CkmError('NotFound', 'no recovery started at that time');
+    if (record.status === 'cancelled') return recoveryView(record);
+    if (record.status === 'completed') throw new CkmError('Conflict', 'the recovery has completed');
+    if (actor === 'device' && record.readyAt <= now)
+      throw new CkmError('Conflict', 'the waiting period is over; the recovery goes ahead');
+    const cancelled = await this.#store.cancelRecovery({
+      walletId,
+      startedAt: request.startedAt,
+      at: now,
+      by: actor,
+      ...(actor === 'device' ? { before: now } : {}),
+    });
+    const after = await this.#store.getRecovery(walletId);
+    if (!cancelled && after?.status !== 'cancelled')
+      throw new CkmError('Conflict', 'the recovery changed meanwhile; read its status again');
+    await this.#audit(walletId, 'recovery.cancel', 'ok', undefined, undefined, actor);
+    return recoveryView(after);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -544,31 +664,20 @@ export class CkmServerService {
     const sameDevice =
       bytesEqual(oldDevice.signingKey, newDevice.signingKey) &&
       bytesEqual(oldDevice.agreementKey, newDevice.agreementKey);
-    if (actor === 'device' && !sameDevice)
-      throw new CkmError('InvalidParameters', 'a re-share keeps the device (recovery replaces it)');
+    // Moving the key to a new device (recovery, or restore from a backup) changes nothing else.
+    const move = !sameDevice && isDeviceMove(current, next, request.survivors);
+    if (actor === 'device' && !sameDevice && !move)
+      throw new CkmError(
+        'InvalidParameters',
+        'a re-share that changes the device must keep everything else, and the old device may not take part',
+      );
     if (actor === 'recovery') {
-      // Recovery moves the key to a new device and changes nothing else: same servers, same
-      // threshold, same recovery credential, the old device a survivor of nothing.
-      const servers = (c: WalletConfig) =>
-        c.parties
-          .filter((p) => p.role === 'server')
-          .map(
-            (p) => `${p.index}:${toHex(p.identity.signingKey)}:${toHex(p.identity.agreementKey)}`,
-          )
-          .join(',');
-      if (
-        sameDevice ||
-        servers(current) !== servers(next) ||
-        current.threshold !== next.threshold ||
-        !current.recoveryKey ||
-        !next.recoveryKey ||
-        !bytesEqual(current.recoveryKey, next.recoveryKey) ||
-        request.survivors.includes(deviceIndex(current))
-      )
+      if (!move || !current.recoveryKey)
         throw new CkmError(
           'Unauthorized',
           'the recovery credential may only move the key to a new device',
         );
+      checkRecoveryReady(await this.#store.getRecovery(current.walletId), newDevice, this.#now());
     }
     const self = ownIndex(next, this.#keys);
     const parties = next.parties.map((p) => p.index);
@@ -810,6 +919,78 @@ export class CkmServerService {
       detail: detail ?? null,
     });
   }
+}
+
+/**
+ * A move of the key to a new device (recovery or restore, docs/ckm.md §5): same servers (indices
+ * and keys), threshold, recovery key and waiting period; the new device at an index never used
+ * by the wallet before it; the old device not a survivor (its share, possibly stale or stolen,
+ * brings nothing).
+ */
+function isDeviceMove(
+  current: WalletConfig,
+  next: WalletConfig,
+  survivors: readonly number[],
+): boolean {
+  const servers = (c: WalletConfig) =>
+    c.parties
+      .filter((p) => p.role === 'server')
+      .map((p) => `${p.index}:${toHex(p.identity.signingKey)}:${toHex(p.identity.agreementKey)}`)
+      .join(',');
+  const sameRecoveryKey =
+    current.recoveryKey === undefined
+      ? next.recoveryKey === undefined
+      : next.recoveryKey !== undefined && bytesEqual(current.recoveryKey, next.recoveryKey);
+  const newIndex = deviceIndex(next);
+  return (
+    servers(current) === servers(next) &&
+    current.threshold === next.threshold &&
+    sameRecoveryKey &&
+    current.recoveryDelaySeconds === next.recoveryDelaySeconds &&
+    newIndex > Math.max(...current.parties.map((p) => p.index)) &&
+    !survivors.includes(deviceIndex(current))
+  );
+}
+
+/**
+ * A recovery's re-share needs a pending recovery for exactly this new device whose waiting period
+ * is over: otherwise `RecoveryNotStarted`, `RecoveryCancelled` or `RecoveryPending` (with readyAt).
+ */
+function checkRecoveryReady(
+  recovery: RecoveryRecord | undefined,
+  device: PartyIdentity,
+  now: number,
+): void {
+  const forDevice =
+    recovery !== undefined &&
+    bytesEqual(recovery.newSigningKey, device.signingKey) &&
+    bytesEqual(recovery.newAgreementKey, device.agreementKey);
+  if (!forDevice || recovery.status === 'completed')
+    throw new CkmError('RecoveryNotStarted', 'no recovery was started for this device');
+  if (recovery.status === 'cancelled')
+    throw new CkmError('RecoveryCancelled', 'this recovery was cancelled');
+  if (recovery.readyAt > now)
+    throw new RecoveryPendingError('the recovery’s waiting period is not over', recovery.readyAt);
+}
+
+function recoveryView(record: RecoveryRecord | undefined): RecoveryView {
+  if (!record) return {};
+  return {
+    ...(record.status === 'pending'
+      ? {
+          pending: {
+            newDevice: { signingKey: record.newSigningKey, agreementKey: record.newAgreementKey },
+            startedAt: record.startedAt,
+            readyAt: record.readyAt,
+          },
+        }
+      : {}),
+    ...(record.cancelledAt === null ? {} : { cancelledAt: record.cancelledAt }),
+    ...(record.cancelledBy === 'device' || record.cancelledBy === 'recovery'
+      ? { cancelledBy: record.cancelledBy }
+      : {}),
+    ...(record.completedAt === null ? {} : { completedAt: record.completedAt }),
+  };
 }
 
 /** Parsed configurations by their stored bytes: parsing checks every identity key (≈ 2.4 ms). */

@@ -28,6 +28,8 @@ export type KeyVersionRecord = {
   readonly publicKey: Uint8Array;
   readonly share: Uint8Array;
   readonly createdAt: number;
+  /** A re-share's version: the device signing key the wallet takes at its commit (`getKey` only). */
+  readonly nextDeviceSigningKey?: Uint8Array;
 };
 
 export type SessionRecord = {
@@ -54,6 +56,33 @@ export type AuditEntry = {
   readonly detail?: string | null;
 };
 
+/**
+ * A wallet's latest recovery without a backup (docs/ckm.md §5). `pending` from the credential's
+ * start until its re-share commits (`completed`) or someone cancels it (`cancelled`).
+ */
+export type RecoveryStatus = 'pending' | 'cancelled' | 'completed';
+
+export type RecoveryRecord = {
+  readonly walletId: string;
+  readonly status: RecoveryStatus;
+  /** The new device's identity keys, named by the credential at the start. */
+  readonly newSigningKey: Uint8Array;
+  readonly newAgreementKey: Uint8Array;
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number;
+  /** The end of the waiting period: no recovery re-share before it. */
+  readonly readyAt: number;
+  /** The latest cancellation (kept when a new recovery starts), by whom. */
+  readonly cancelledAt: number | null;
+  readonly cancelledBy: string | null;
+  readonly completedAt: number | null;
+};
+
+export type RecoveryStart = Pick<
+  RecoveryRecord,
+  'walletId' | 'newSigningKey' | 'newAgreementKey' | 'startedAt' | 'readyAt'
+>;
+
 export interface ServerStore {
   createWallet(wallet: Omit<WalletRecord, 'createdAt'>): Promise<'created' | 'exists'>;
   getWallet(walletId: string): Promise<WalletRecord | undefined>;
@@ -61,6 +90,7 @@ export interface ServerStore {
   putPendingKey(
     key: Omit<KeyVersionRecord, 'status' | 'createdAt'> & { walletUpdate?: WalletUpdate },
   ): Promise<void>;
+  /** Also completes a pending recovery whose new device this version's re-share installs. */
   commitKey(walletId: string, version: number): Promise<void>;
   discardPendingKey(walletId: string, version: number): Promise<void>;
   getActiveKey(walletId: string): Promise<KeyVersionRecord | undefined>;
@@ -87,5 +117,26 @@ export interface ServerStore {
   deleteSession(sessionId: string): Promise<void>;
   countLiveSessions(walletId: string, now: number): Promise<number>;
   rememberNonce(scope: string, nonce: string, expiresAt: number): Promise<boolean>;
+  /** The wallet's latest recovery, if one was ever started. */
+  getRecovery(walletId: string): Promise<RecoveryRecord | undefined>;
+  /**
+   * Starts a recovery atomically: `started` (a new pending row, replacing a closed one),
+   * `exists` (one is pending for these same device keys; unchanged) or `conflict` (one is pending
+   * for another device). Returns the row as it is afterwards.
+   */
+  startRecovery(
+    start: RecoveryStart,
+  ): Promise<{ outcome: 'started' | 'exists' | 'conflict'; record: RecoveryRecord }>;
+  /**
+   * Cancels the pending recovery that started at `startedAt`, if it still is pending (and, with
+   * `before`, still in its waiting period: `readyAt > before`); false when nothing matched.
+   */
+  cancelRecovery(cancel: {
+    walletId: string;
+    startedAt: number;
+    at: number;
+    by: string;
+    before?: number;
+  }): Promise<boolean>;
   audit(entry: AuditEntry): Promise<void>;
 }

@@ -102,6 +102,27 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE sessions ADD COLUMN revision TEXT NOT NULL DEFAULT ''`,
     ],
   },
+  {
+    version: 3,
+    name: 'recoveries',
+    statements: [
+      // A wallet's recovery without a backup (docs/ckm.md §5): at most one row per wallet, the
+      // latest. 'pending' from the credential's start until the re-share commits ('completed')
+      // or someone cancels it ('cancelled'); `cancelled_at` survives a later start, so the new
+      // device can learn it was refused. Public keys and times only.
+      `CREATE TABLE recoveries (
+        wallet_id TEXT PRIMARY KEY REFERENCES wallets (wallet_id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'cancelled', 'completed')),
+        new_signing_key BYTEA NOT NULL,
+        new_agreement_key BYTEA NOT NULL,
+        started_at BIGINT NOT NULL,
+        ready_at BIGINT NOT NULL,
+        cancelled_at BIGINT,
+        cancelled_by TEXT,
+        completed_at BIGINT
+      )`,
+    ],
+  },
 ];
 
 /**

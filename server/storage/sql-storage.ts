@@ -14,7 +14,15 @@
 import { openAtRest, type RowIdentity, sealAtRest } from './at-rest';
 import { StorageConflictError, StorageNotFoundError, StorageUnavailableError } from './errors';
 import { SQLSTATE, type Sql } from './sql';
-import type { KeyStatus, KeyVersionRecord, SessionRecord, Storage, WalletRecord } from './types';
+import type {
+  KeyStatus,
+  KeyVersionRecord,
+  RecoveryRecord,
+  RecoveryStatus,
+  SessionRecord,
+  Storage,
+  WalletRecord,
+} from './types';
 
 const MAX_ID_LENGTH = 256;
 const MAX_AUDIT_FIELD_LENGTH = 256;
@@ -62,6 +70,11 @@ function assertOptionalText(value: unknown, name: string, maxLength: number): vo
   if (value !== undefined && value !== null) assertText(value, name, maxLength);
 }
 
+/** Public keys compared in full (they are public: no constant time needed). */
+function samePublicKey(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 // ── Row identities (the associated data of each sealed column) ──
 
 const serverKeysRow: RowIdentity = { table: 'server_keys', fields: ['1'], label: 'server_keys(1)' };
@@ -107,6 +120,34 @@ type SessionRow = {
   expires_at: number;
   updated_at: number;
 };
+type RecoveryRow = {
+  wallet_id: string;
+  status: RecoveryStatus;
+  new_signing_key: Uint8Array;
+  new_agreement_key: Uint8Array;
+  started_at: number;
+  ready_at: number;
+  cancelled_at: number | null;
+  cancelled_by: string | null;
+  completed_at: number | null;
+};
+const RECOVERY_COLUMNS =
+  'wallet_id, status, new_signing_key, new_agreement_key, started_at, ready_at, cancelled_at, cancelled_by, completed_at';
+
+function toRecovery(row: RecoveryRow): RecoveryRecord {
+  return {
+    walletId: row.wallet_id,
+    status: row.status,
+    newSigningKey: row.new_signing_key,
+    newAgreementKey: row.new_agreement_key,
+    startedAt: row.started_at,
+    readyAt: row.ready_at,
+    cancelledAt: row.cancelled_at,
+    cancelledBy: row.cancelled_by,
+    completedAt: row.completed_at,
+  };
+}
+
 type AuditRow = {
   at: number;
   wallet_id: string | null;
@@ -290,6 +331,15 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
           `UPDATE key_versions SET status = 'active' WHERE wallet_id = $1 AND version = $2`,
           [walletId, version],
         );
+        // A recovery is over once its re-share's key is active: in this same transaction.
+        await tx.query(
+          `UPDATE recoveries SET status = 'completed', completed_at = $3
+           FROM key_versions k
+           WHERE recoveries.wallet_id = $1 AND recoveries.status = 'pending'
+             AND k.wallet_id = $1 AND k.version = $2
+             AND k.next_device_signing_key = recoveries.new_signing_key`,
+          [walletId, version, now()],
+        );
         // A re-share's new parties take effect with its key, in this same transaction.
         await tx.query(
           `UPDATE wallets SET config = k.next_config, party = k.next_party,
@@ -328,11 +378,16 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
       assertOpen();
       assertId(walletId, 'walletId');
       assertInt32(version, 'version');
-      const [row] = await sql.query<SealedKeyRow>(
-        `SELECT ${KEY_COLUMNS}, share_sealed FROM key_versions WHERE wallet_id = $1 AND version = $2`,
+      const [row] = await sql.query<SealedKeyRow & { next_device_signing_key: Uint8Array | null }>(
+        `SELECT ${KEY_COLUMNS}, share_sealed, next_device_signing_key FROM key_versions
+         WHERE wallet_id = $1 AND version = $2`,
         [walletId, version],
       );
-      return row === undefined ? undefined : toKeyRecord(row);
+      if (row === undefined) return undefined;
+      const record = toKeyRecord(row);
+      return row.next_device_signing_key === null
+        ? record
+        : { ...record, nextDeviceSigningKey: row.next_device_signing_key };
     },
 
     async listKeys(walletId) {
@@ -494,6 +549,82 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
          ON CONFLICT (scope, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at
          WHERE replay_nonces.expires_at < $4 RETURNING nonce`,
         [scope, nonce, expiresAt, now()],
+      );
+      return rows.length === 1;
+    },
+
+    async getRecovery(walletId) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      const [row] = await sql.query<RecoveryRow>(
+        `SELECT ${RECOVERY_COLUMNS} FROM recoveries WHERE wallet_id = $1`,
+        [walletId],
+      );
+      return row === undefined ? undefined : toRecovery(row);
+    },
+
+    async startRecovery(r) {
+      assertOpen();
+      assertId(r.walletId, 'walletId');
+      assertBytes(r.newSigningKey, 'newSigningKey', 32);
+      assertBytes(r.newAgreementKey, 'newAgreementKey', 32);
+      assertTime(r.startedAt, 'startedAt');
+      assertTime(r.readyAt, 'readyAt');
+      return sql.transaction(async (tx) => {
+        // Serialises starts (and key commits) of this wallet: one pending recovery at a time.
+        const locked = await tx.query(
+          'SELECT wallet_id FROM wallets WHERE wallet_id = $1 FOR UPDATE',
+          [r.walletId],
+        );
+        if (locked.length === 0)
+          throw new StorageNotFoundError(`wallet ${r.walletId} does not exist`);
+        const read = async () => {
+          const [row] = await tx.query<RecoveryRow>(
+            `SELECT ${RECOVERY_COLUMNS} FROM recoveries WHERE wallet_id = $1`,
+            [r.walletId],
+          );
+          return row === undefined ? undefined : toRecovery(row);
+        };
+        const existing = await read();
+        if (existing?.status === 'pending') {
+          const same =
+            samePublicKey(existing.newSigningKey, r.newSigningKey) &&
+            samePublicKey(existing.newAgreementKey, r.newAgreementKey);
+          return { outcome: same ? 'exists' : 'conflict', record: existing } as const;
+        }
+        // A closed row is replaced; its last cancellation stays for the status answer.
+        await tx.query(
+          `INSERT INTO recoveries (wallet_id, status, new_signing_key, new_agreement_key,
+             started_at, ready_at, cancelled_at, cancelled_by, completed_at)
+           VALUES ($1, 'pending', $2, $3, $4, $5, NULL, NULL, NULL)
+           ON CONFLICT (wallet_id) DO UPDATE SET status = 'pending',
+             new_signing_key = EXCLUDED.new_signing_key,
+             new_agreement_key = EXCLUDED.new_agreement_key,
+             started_at = EXCLUDED.started_at, ready_at = EXCLUDED.ready_at,
+             completed_at = NULL`,
+          [r.walletId, r.newSigningKey, r.newAgreementKey, r.startedAt, r.readyAt],
+        );
+        const record = await read();
+        if (record === undefined)
+          throw new StorageUnavailableError(`recoveries(${r.walletId}) vanished after insert`);
+        return { outcome: 'started', record } as const;
+      });
+    },
+
+    async cancelRecovery(c) {
+      assertOpen();
+      assertId(c.walletId, 'walletId');
+      assertTime(c.startedAt, 'startedAt');
+      assertTime(c.at, 'at');
+      assertText(c.by, 'by', MAX_AUDIT_FIELD_LENGTH);
+      if (c.before !== undefined) assertTime(c.before, 'before');
+      // One conditional UPDATE: a cancel racing the waiting period's end or another start
+      // matches nothing rather than cancelling a recovery it did not see.
+      const rows = await sql.query(
+        `UPDATE recoveries SET status = 'cancelled', cancelled_at = $3, cancelled_by = $4
+         WHERE wallet_id = $1 AND status = 'pending' AND started_at = $2
+           AND ($5::BIGINT IS NULL OR ready_at > $5::BIGINT) RETURNING wallet_id`,
+        [c.walletId, c.startedAt, c.at, c.by, c.before ?? null],
       );
       return rows.length === 1;
     },

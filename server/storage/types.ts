@@ -8,6 +8,7 @@
  * by the storage layer (see `at-rest.ts`) before they reach the database.
  * @module
  */
+import type { RecoveryRecord, RecoveryStart } from '../../ckm/server/store';
 
 export type KeyStatus = 'pending' | 'active';
 
@@ -35,6 +36,8 @@ export type KeyVersionRecord = {
   /** The server's share, plaintext after decryption. */
   share: Uint8Array;
   createdAt: number;
+  /** A re-share's version: the device signing key the wallet takes at its commit (`getKey` only). */
+  nextDeviceSigningKey?: Uint8Array;
 };
 
 export type SessionRecord = {
@@ -54,6 +57,12 @@ export type SessionRecord = {
   expiresAt: number;
   updatedAt: number;
 };
+
+export type {
+  RecoveryRecord,
+  RecoveryStart,
+  RecoveryStatus,
+} from '../../ckm/server/store';
 
 /** One line of the audit log. Never put a secret in any field. */
 export type AuditEntry = {
@@ -80,7 +89,7 @@ export interface Storage {
   putPendingKey(
     k: Omit<KeyVersionRecord, 'status' | 'createdAt'> & { walletUpdate?: WalletUpdate },
   ): Promise<void>;
-  /** Atomically: version becomes active, every other version of the wallet is deleted. Idempotent when already active (then nothing changes, so a repeated commit never drops a newer pending version). Throws StorageNotFoundError if the version does not exist. */
+  /** Atomically: version becomes active, every other version of the wallet is deleted (and a pending recovery whose new device this version installs is completed). Idempotent when already active (then nothing changes, so a repeated commit never drops a newer pending version). Throws StorageNotFoundError if the version does not exist. */
   commitKey(walletId: string, version: number): Promise<void>;
   /** Drops a pending version (abort of a failed refresh). No-op when absent; never drops an active one. */
   discardPendingKey(walletId: string, version: number): Promise<void>;
@@ -115,6 +124,27 @@ export interface Storage {
   deleteExpiredSessions(now: number): Promise<number>;
   /** Replay cache shared by every instance: true if new (remembered until expiresAt), false if already seen and unexpired. */
   rememberNonce(scope: string, nonce: string, expiresAt: number): Promise<boolean>;
+  /** The wallet's latest recovery, if one was ever started. */
+  getRecovery(walletId: string): Promise<RecoveryRecord | undefined>;
+  /**
+   * Starts a recovery atomically: `started` (a new pending row, replacing a closed one),
+   * `exists` (one is pending for these same device keys; unchanged) or `conflict` (one is pending
+   * for another device). Returns the row as it is afterwards.
+   */
+  startRecovery(
+    start: RecoveryStart,
+  ): Promise<{ outcome: 'started' | 'exists' | 'conflict'; record: RecoveryRecord }>;
+  /**
+   * Cancels the pending recovery that started at `startedAt`, if it still is pending (and, with
+   * `before`, still in its waiting period: `readyAt > before`); false when nothing matched.
+   */
+  cancelRecovery(cancel: {
+    walletId: string;
+    startedAt: number;
+    at: number;
+    by: string;
+    before?: number;
+  }): Promise<boolean>;
   audit(e: AuditEntry): Promise<void>;
   /** The wallet's newest entries first, at most `limit` (1..1000). */
   listAudit(walletId: string, limit: number): Promise<(AuditEntry & { at: number })[]>;
