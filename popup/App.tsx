@@ -12,6 +12,7 @@ import { Alert } from './components/ui';
 import { isApprovalMode, pickScreen, type View } from './screen';
 import { Approvals } from './screens/Approvals';
 import { Home } from './screens/Home';
+import { Import } from './screens/Import';
 import { Onboarding } from './screens/Onboarding';
 import { Settings } from './screens/Settings';
 import { Unlock } from './screens/Unlock';
@@ -43,7 +44,7 @@ export function App() {
       setState(next);
       setApprovals(items);
       setLoadError(undefined);
-      if (next.status === 'uninitialized') setOnboarding(true);
+      if (next.status === 'uninitialized' || next.recovering) setOnboarding(true);
     } catch (error) {
       if (mine === seq.current) setLoadError(errorMessage(error));
     }
@@ -67,6 +68,7 @@ export function App() {
     status: state?.status,
     approvalMode,
     onboarding,
+    recovering: state?.recovering === true,
     firstApproval: approvals?.[0]?.request.kind,
     view,
   });
@@ -93,9 +95,12 @@ export function App() {
           state={state}
           onOpenSettings={() => setView('settings')}
           onOpenApprovals={() => setView('approvals')}
+          onOpenImport={() => setView('import')}
           refresh={refresh}
         />
       );
+    case 'import':
+      return <Import onBack={() => setView('home')} refresh={refresh} />;
     case 'settings':
       return <Settings state={state} onBack={() => setView('home')} refresh={refresh} />;
     case 'approvals':

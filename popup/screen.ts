@@ -6,10 +6,17 @@
 import type { ApprovalKind } from '../background/approvals-api';
 import type { WalletStatus } from '../background/ui-api';
 
-export type ScreenName = 'loading' | 'onboarding' | 'unlock' | 'home' | 'settings' | 'approvals';
+export type ScreenName =
+  | 'loading'
+  | 'onboarding'
+  | 'unlock'
+  | 'home'
+  | 'settings'
+  | 'approvals'
+  | 'import';
 
 /** Where the user navigated inside an unlocked wallet (not in approval mode). */
-export type View = 'home' | 'settings' | 'approvals';
+export type View = 'home' | 'settings' | 'approvals' | 'import';
 
 export type ScreenInput = {
   /** Undefined until `getState` answered. */
@@ -18,6 +25,8 @@ export type ScreenInput = {
   readonly approvalMode: boolean;
   /** Onboarding started in this popup and is not finished (its last step shows after creation). */
   readonly onboarding: boolean;
+  /** A recovery started on this (new) device and not finished: its waiting screen. */
+  readonly recovering?: boolean;
   /** Kind of the first queued approval, when known. */
   readonly firstApproval?: ApprovalKind;
   readonly view: View;
@@ -25,6 +34,8 @@ export type ScreenInput = {
 
 export function pickScreen(input: ScreenInput): ScreenName {
   if (input.onboarding) return 'onboarding';
+  // The recovery's waiting screen lives in onboarding; an approval window still shows prompts.
+  if (input.recovering && !input.approvalMode) return 'onboarding';
   switch (input.status) {
     case undefined:
       return 'loading';

@@ -1,22 +1,44 @@
 /**
- * The unlocked wallet: network and account selectors, address, balance, tokens, activity.
+ * The unlocked wallet: network and account selectors, address, balance, tokens, activity. Also
+ * (issue #7) the warning when someone started recovering this wallet elsewhere, with "Cancel
+ * recovery"; the "Imported" note with "Move to a collaborative key"; and "Import account".
  * @module
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { ActivityItem, NetworkView, TokenView, UiReplies } from '../../background/ui-api';
+import type {
+  AccountView,
+  ActivityItem,
+  MigrationPreview,
+  NetworkView,
+  RecoveryView,
+  TokenView,
+  UiReplies,
+} from '../../background/ui-api';
 import { callBackground, errorMessage } from '../api';
 import {
   ChevronDown,
   ChevronRight,
   ExternalIcon,
   GearIcon,
+  KeyIcon,
   LockIcon,
   PencilIcon,
   PlusIcon,
   TrashIcon,
+  WarningIcon,
 } from '../components/icons';
-import { Alert, Avatar, BusyLabel, CopyButton, Sheet, Toast, useAction } from '../components/ui';
+import {
+  Alert,
+  Avatar,
+  BusyLabel,
+  CopyButton,
+  ErrorText,
+  Sheet,
+  Toast,
+  useAction,
+} from '../components/ui';
 import { checksum, formatNative, shortAddress, shortAmount, timeAgo } from '../format';
+import { formatDateTime } from '../recovery-format';
 
 type State = UiReplies['getState'];
 type HomeData = UiReplies['getHome'];
@@ -25,13 +47,14 @@ export type HomeProps = {
   state: State;
   onOpenSettings: () => void;
   onOpenApprovals: () => void;
+  onOpenImport: () => void;
   refresh: () => void;
 };
 
-export function Home({ state, onOpenSettings, onOpenApprovals, refresh }: HomeProps) {
+export function Home({ state, onOpenSettings, onOpenApprovals, onOpenImport, refresh }: HomeProps) {
   const [home, setHome] = useState<HomeData>();
   const [error, setError] = useState<string>();
-  const [sheet, setSheet] = useState<'network' | 'account'>();
+  const [sheet, setSheet] = useState<'network' | 'account' | 'migrate'>();
   const [toast, setToast] = useState<string>();
   const seq = useRef(0);
 
@@ -112,6 +135,15 @@ export function Home({ state, onOpenSettings, onOpenApprovals, refresh }: HomePr
         </button>
       </header>
       <div class="body">
+        {state.pendingRecoveries && state.pendingRecoveries.length > 0 && (
+          <PendingRecoveryBanner
+            recoveries={state.pendingRecoveries}
+            onCancelled={(n) => {
+              setToast(n === 1 ? 'Recovery cancelled' : `${n} recoveries cancelled`);
+              refresh();
+            }}
+          />
+        )}
         {state.pendingApprovals > 0 && (
           <button
             type="button"
@@ -141,8 +173,8 @@ export function Home({ state, onOpenSettings, onOpenApprovals, refresh }: HomePr
               <ChevronDown size={14} />
             </button>
             {account.imported && (
-              <span class="badge caution" title="This key once existed whole in this browser">
-                Imported
+              <span class="badge caution" data-testid="imported-badge">
+                Imported — this key once existed whole in this browser
               </span>
             )}
             <div class="address-pill">
@@ -166,6 +198,17 @@ export function Home({ state, onOpenSettings, onOpenApprovals, refresh }: HomePr
             </div>
             {home && home.balance === undefined && (
               <p class="subtle">{network.name} did not answer. Balances may be out of date.</p>
+            )}
+            {account.imported && (
+              <button
+                type="button"
+                class="btn sm outline"
+                data-testid="migrate-open"
+                aria-haspopup="dialog"
+                onClick={() => setSheet('migrate')}
+              >
+                <KeyIcon size={14} /> Move to a collaborative key
+              </button>
             )}
           </section>
         )}
@@ -198,10 +241,25 @@ export function Home({ state, onOpenSettings, onOpenApprovals, refresh }: HomePr
           }}
         />
       )}
+      {sheet === 'migrate' && account && (
+        <MigrateSheet
+          account={account}
+          onClose={() => setSheet(undefined)}
+          onMoved={(text) => {
+            setToast(text);
+            refresh();
+            void load();
+          }}
+        />
+      )}
       {sheet === 'account' && (
         <AccountSheet
           state={state}
           current={account?.index}
+          onImport={() => {
+            setSheet(undefined);
+            onOpenImport();
+          }}
           onClose={() => setSheet(undefined)}
           onChanged={() => {
             refresh();
@@ -473,6 +531,7 @@ function NetworkSheet(props: {
 function AccountSheet(props: {
   state: State;
   current?: number;
+  onImport: () => void;
   onClose: () => void;
   onChanged: () => void;
 }) {
@@ -611,6 +670,163 @@ function AccountSheet(props: {
         >
           <PencilIcon size={15} /> Rename
         </button>
+      </div>
+      <button
+        type="button"
+        class="btn ghost block"
+        data-testid="import-account-open"
+        onClick={props.onImport}
+      >
+        Import account (MetaMask phrase or key)
+      </button>
+    </Sheet>
+  );
+}
+
+/**
+ * Someone presented the recovery key on another device: until `readyAt` this device can refuse.
+ * The earliest hand-over among the servers is the date that matters.
+ */
+function PendingRecoveryBanner(props: {
+  recoveries: readonly RecoveryView[];
+  onCancelled: (count: number) => void;
+}) {
+  const cancel = useAction();
+  const readyAt = Math.min(...props.recoveries.map((r) => r.readyAt));
+  return (
+    <div class="recovery-banner" role="alert" data-testid="pending-recovery">
+      <div class="stack" style={{ gap: '4px' }}>
+        <WarningIcon size={18} />
+        <strong>Someone started recovering this wallet on another device.</strong>
+        <span>It can take over on {formatDateTime(readyAt)}. If this was not you, cancel it.</span>
+        <span class="subtle">
+          New device {props.recoveries[0]?.newDevice.slice(0, 16)}… · via{' '}
+          {props.recoveries.map((r) => r.server).join(', ')}
+        </span>
+      </div>
+      <button
+        type="button"
+        class="btn danger block"
+        data-testid="cancel-recovery"
+        disabled={cancel.busy}
+        aria-busy={cancel.busy}
+        onClick={() =>
+          void cancel
+            .run(() => callBackground({ type: 'cancelRecovery' }))
+            .then((r) => r && props.onCancelled(r.cancelled))
+        }
+      >
+        <BusyLabel busy={cancel.busy} idle="Cancel recovery" busyText="Cancelling…" />
+      </button>
+      <ErrorText error={cancel.error} testid="cancel-recovery-error" />
+    </div>
+  );
+}
+
+/**
+ * "Move to a collaborative key": the preview (each transfer and the total fee, computed so the
+ * imported account ends at zero), a confirmation, then the transaction hashes.
+ */
+function MigrateSheet(props: {
+  account: AccountView;
+  onClose: () => void;
+  onMoved: (text: string) => void;
+}) {
+  const [preview, setPreview] = useState<MigrationPreview>();
+  const [result, setResult] = useState<UiReplies['migrateAccount']>();
+  const load = useAction();
+  const move = useAction();
+  const { index } = props.account;
+  useEffect(() => {
+    void load.run(() => callBackground({ type: 'previewMigration', index })).then(setPreview);
+  }, [index, load.run]);
+
+  if (result)
+    return (
+      <Sheet title="Moved to a collaborative key" onClose={props.onClose}>
+        <div class="stack" data-testid="migrate-result">
+          <p>
+            Sent to <strong>{result.to.name}</strong> ({shortAddress(result.to.address)}), a key
+            that never exists whole.
+          </p>
+          <ul class="list">
+            {result.hashes.map((h) => (
+              <li key={h} class="mono subtle truncate" title={h} data-testid="migrate-hash">
+                {h}
+              </li>
+            ))}
+          </ul>
+          <button
+            type="button"
+            class="btn primary block"
+            data-testid="migrate-switch"
+            onClick={() =>
+              void callBackground({ type: 'selectAccount', index: result.to.index })
+                .catch(() => undefined)
+                .finally(() => {
+                  props.onMoved(`Switched to ${result.to.name}`);
+                  props.onClose();
+                })
+            }
+          >
+            Switch to {result.to.name}
+          </button>
+        </div>
+      </Sheet>
+    );
+
+  return (
+    <Sheet title="Move to a collaborative key" onClose={props.onClose}>
+      <div class="stack" data-testid="migrate-preview">
+        <p class="subtle">
+          Sends everything on this account to a new account whose key is split with your servers.
+          The fee is taken from the ETH so nothing is left behind.
+        </p>
+        {load.busy && <span class="spinner" role="status" aria-label="Loading" />}
+        {preview && (
+          <>
+            <dl class="kv">
+              <dt>From</dt>
+              <dd class="mono">{shortAddress(preview.from)}</dd>
+              <dt>To (new)</dt>
+              <dd class="mono">{shortAddress(preview.to)}</dd>
+              <dt>Network fee</dt>
+              <dd data-testid="migrate-fee">{preview.fee}</dd>
+            </dl>
+            {preview.transfers.length === 0 ? (
+              <div class="card list-empty">Nothing to move.</div>
+            ) : (
+              <ul class="list">
+                {preview.transfers.map((t) => (
+                  <li key={t.title} data-testid="migrate-transfer">
+                    <span class="grow truncate">{t.title}</span>
+                    <strong class="truncate">{t.amount}</strong>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+        <ErrorText error={load.error ?? move.error} testid="migrate-error" />
+        <div class="btn-pair">
+          <button type="button" class="btn" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            class="btn primary"
+            data-testid="migrate-confirm"
+            disabled={!preview || preview.transfers.length === 0 || move.busy}
+            aria-busy={move.busy}
+            onClick={() =>
+              void move
+                .run(() => callBackground({ type: 'migrateAccount', index }))
+                .then((r) => r && setResult(r))
+            }
+          >
+            <BusyLabel busy={move.busy} idle="Move everything" busyText="Signing…" />
+          </button>
+        </div>
       </div>
     </Sheet>
   );

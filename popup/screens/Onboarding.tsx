@@ -1,11 +1,14 @@
 /**
- * Creating a wallet: welcome → servers (probed, identities shown) → password → DKG progress →
- * the new address.
+ * Onboarding. Creating a wallet: welcome → servers (probed, identities shown) → password (and,
+ * under "Advanced", the recovery waiting period) → DKG progress → the recovery key, shown once
+ * → the new address and a backup. The welcome screen also leads to restoring from a backup and
+ * to recovering with the recovery key (`Recovery.tsx`); a recovery in progress reopens there.
  * @module
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { CreateProgress, UiReplies } from '../../background/ui-api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { CreateProgress, KitView as Kit, UiReplies } from '../../background/ui-api';
 import { callBackground, errorMessage } from '../api';
+import { BackupPanel, SplitForm } from '../components/backup';
 import {
   ChevronRight,
   KeyIcon,
@@ -15,7 +18,9 @@ import {
   ShieldIcon,
   TrashIcon,
 } from '../components/icons';
-import { Alert, BusyLabel, CopyButton, Field, Title } from '../components/ui';
+import { KitView, ShareSheets } from '../components/kit';
+import { StrengthMeter } from '../components/password';
+import { Alert, BusyLabel, CopyButton, ErrorText, Field, Title, useAction } from '../components/ui';
 import {
   checkServerUrl,
   checksum,
@@ -26,9 +31,19 @@ import {
   sameServer,
 } from '../format';
 import { estimatePasswordStrength } from '../password-strength';
+import { checkWaitingPeriod, DEFAULT_RECOVERY_HOURS, formatDuration } from '../recovery-format';
+import { Recover, Restore } from './Recovery';
 
 type State = UiReplies['getState'];
-type Step = 'welcome' | 'servers' | 'password' | 'progress' | 'done';
+type Step =
+  | 'welcome'
+  | 'servers'
+  | 'password'
+  | 'progress'
+  | 'recovery-key'
+  | 'done'
+  | 'restore'
+  | 'recover';
 
 type ServerRow = {
   readonly url: string;
@@ -59,7 +74,11 @@ function Steps(props: { step: Step }) {
 
 export function Onboarding({ state, progress, onDone }: OnboardingProps) {
   const resumed = state.creating !== undefined;
-  const [step, setStep] = useState<Step>(resumed ? 'progress' : 'welcome');
+  const [step, setStep] = useState<Step>(
+    state.recovering ? 'recover' : resumed ? 'progress' : 'welcome',
+  );
+  const [delaySeconds, setDelaySeconds] = useState<number>();
+  const [recoveryKit, setRecoveryKit] = useState<Kit>();
   const [servers, setServers] = useState<readonly ServerRow[]>([]);
   const [password, setPassword] = useState('');
   const [address, setAddress] = useState<string>();
@@ -113,8 +132,9 @@ export function Onboarding({ state, progress, onDone }: OnboardingProps) {
     for (const url of defaults) probe(url);
   };
 
-  const create = async (pw: string) => {
+  const create = async (pw: string, delay = delaySeconds) => {
     setPassword(pw);
+    setDelaySeconds(delay);
     setStep('progress');
     setCreateError(undefined);
     setCreating(true);
@@ -124,10 +144,12 @@ export function Onboarding({ state, progress, onDone }: OnboardingProps) {
         type: 'createWallet',
         servers: servers.map((s) => ({ url: s.url, identity: s.identity ?? '' })),
         password: pw,
+        ...(delay === undefined ? {} : { recoveryDelaySeconds: delay }),
       });
       setLocalProgress({ stage: 'done' });
       setAddress(reply.address);
-      setStep('done');
+      setRecoveryKit(reply.recoveryKit);
+      setStep(reply.recoveryKit ? 'recovery-key' : 'done');
     } catch (error) {
       setCreateError(errorMessage(error));
     } finally {
@@ -137,7 +159,35 @@ export function Onboarding({ state, progress, onDone }: OnboardingProps) {
 
   switch (step) {
     case 'welcome':
-      return <Welcome onStart={startServers} />;
+      return (
+        <Welcome
+          onStart={startServers}
+          onRestore={() => setStep('restore')}
+          onRecover={() => setStep('recover')}
+        />
+      );
+    case 'restore':
+      return <Restore progress={progress} onBack={() => setStep('welcome')} onDone={onDone} />;
+    case 'recover':
+      return (
+        <Recover
+          resume={state.recovering === true}
+          onBack={() => setStep('welcome')}
+          onDone={onDone}
+        />
+      );
+    case 'recovery-key':
+      return (
+        <RecoveryKeyStep
+          address={address ?? ''}
+          kit={recoveryKit}
+          delaySeconds={delaySeconds}
+          onSaved={() => {
+            setRecoveryKit(undefined);
+            setStep('done');
+          }}
+        />
+      );
     case 'servers':
       return (
         <ServersStep
@@ -153,7 +203,8 @@ export function Onboarding({ state, progress, onDone }: OnboardingProps) {
         <PasswordStep
           initial={password}
           onBack={() => setStep('servers')}
-          onCreate={(pw) => void create(pw)}
+          initialDelay={delaySeconds}
+          onCreate={(pw, delay) => void create(pw, delay)}
         />
       );
     case 'progress':
@@ -174,7 +225,7 @@ export function Onboarding({ state, progress, onDone }: OnboardingProps) {
   }
 }
 
-function Welcome(props: { onStart: () => void }) {
+function Welcome(props: { onStart: () => void; onRestore: () => void; onRecover: () => void }) {
   return (
     <div class="screen">
       <div class="body">
@@ -224,9 +275,24 @@ function Welcome(props: { onStart: () => void }) {
         >
           Create a new wallet
         </button>
-        <button type="button" class="btn ghost block" disabled>
-          Import / restore (coming soon)
-        </button>
+        <div class="btn-pair">
+          <button
+            type="button"
+            class="btn outline"
+            data-testid="restore-start"
+            onClick={props.onRestore}
+          >
+            Restore a backup
+          </button>
+          <button
+            type="button"
+            class="btn outline"
+            data-testid="recover-start"
+            onClick={props.onRecover}
+          >
+            Use a recovery key
+          </button>
+        </div>
       </div>
     </div>
   );
@@ -407,41 +473,24 @@ function ServersStep(props: {
   );
 }
 
-function StrengthMeter(props: { password: string }) {
-  const strength = useMemo(() => estimatePasswordStrength(props.password), [props.password]);
-  const empty = props.password === '';
-  return (
-    <div class="stack" style={{ gap: '6px' }}>
-      {/* biome-ignore lint/a11y/useSemanticElements: a segmented bar; <meter> cannot be styled the same in every browser */}
-      <div
-        class="meter"
-        role="meter"
-        aria-label="Password strength"
-        aria-valuemin={0}
-        aria-valuemax={4}
-        aria-valuenow={strength.score}
-        aria-valuetext={empty ? 'empty' : strength.label}
-        data-score={strength.score}
-        data-testid="password-strength"
-      >
-        {[0, 1, 2, 3].map((i) => (
-          <span key={i} class={!empty && i <= Math.max(strength.score - 1, 0) ? 'on' : ''} />
-        ))}
-      </div>
-      <div class="meter-text subtle" aria-live="polite">
-        <span>{empty ? 'At least 8 characters' : (strength.hint ?? 'Looks good.')}</span>
-        {!empty && <strong data-score={strength.score}>{strength.label}</strong>}
-      </div>
-    </div>
-  );
-}
-
 function PasswordStep(props: {
   initial: string;
+  initialDelay?: number;
   onBack: () => void;
-  onCreate: (password: string) => void;
+  onCreate: (password: string, recoveryDelaySeconds: number | undefined) => void;
 }) {
   const [password, setPassword] = useState(props.initial);
+  const [hours, setHours] = useState(
+    props.initialDelay !== undefined && props.initialDelay % 3600 === 0
+      ? String(props.initialDelay / 3600)
+      : String(DEFAULT_RECOVERY_HOURS),
+  );
+  const [seconds, setSeconds] = useState(
+    props.initialDelay !== undefined && props.initialDelay % 3600 !== 0
+      ? String(props.initialDelay)
+      : '',
+  );
+  const delay = checkWaitingPeriod(hours, seconds);
   const [confirm, setConfirm] = useState(props.initial);
   const [touched, setTouched] = useState(false);
   const strength = estimatePasswordStrength(password);
@@ -454,7 +503,12 @@ function PasswordStep(props: {
   const submit = (event: Event) => {
     event.preventDefault();
     setTouched(true);
-    if (canCreate) props.onCreate(password);
+    // The default is left to the background (48 hours), so only a change is sent.
+    if (canCreate && delay.ok)
+      props.onCreate(
+        password,
+        delay.value === DEFAULT_RECOVERY_HOURS * 3600 ? undefined : delay.value,
+      );
   };
   const error =
     !strength.acceptable && touched
@@ -502,6 +556,52 @@ function PasswordStep(props: {
             onBlur={() => setTouched(true)}
           />
         </Field>
+        <details class="disclosure" open={!delay.ok || undefined}>
+          <summary data-testid="advanced-toggle">Advanced</summary>
+          <div class="stack" style={{ marginTop: '10px' }}>
+            <div class="setting">
+              <div class="text">
+                <label for="recovery-hours">Recovery waiting period</label>
+                <div class="subtle">
+                  How long your servers wait before a recovery key takes over; your device can
+                  cancel meanwhile.
+                </div>
+              </div>
+              <div class="input-group" style={{ width: '96px' }}>
+                <input
+                  id="recovery-hours"
+                  class="input sm"
+                  inputMode="decimal"
+                  value={hours}
+                  disabled={seconds.trim() !== ''}
+                  data-testid="recovery-hours"
+                  onInput={(e) => setHours(e.currentTarget.value)}
+                />
+                <span class="suffix">h</span>
+              </div>
+            </div>
+            <div class="row between">
+              <span class="subtle">Or in seconds (for testing)</span>
+              <input
+                class="input sm"
+                style={{ width: '96px' }}
+                inputMode="numeric"
+                aria-label="Recovery waiting period in seconds"
+                placeholder="seconds"
+                value={seconds}
+                data-testid="recovery-seconds"
+                onInput={(e) => setSeconds(e.currentTarget.value)}
+              />
+            </div>
+            {delay.ok ? (
+              <p class="subtle">Waiting period: {formatDuration(delay.value)}.</p>
+            ) : (
+              <div class="field-error" role="alert">
+                {delay.message}
+              </div>
+            )}
+          </div>
+        </details>
       </div>
       <div class="footer">
         <div class="btn-pair">
@@ -512,7 +612,7 @@ function PasswordStep(props: {
             type="submit"
             class="btn primary"
             data-testid="create-wallet"
-            disabled={!canCreate}
+            disabled={!canCreate || !delay.ok}
           >
             Create wallet
           </button>
@@ -618,6 +718,7 @@ function ProgressStep(props: {
 
 function DoneStep(props: { address: string; onDone: () => void }) {
   const address = checksum(props.address);
+  const [backingUp, setBackingUp] = useState(false);
   return (
     <div class="screen">
       <div class="body">
@@ -657,12 +758,18 @@ function DoneStep(props: { address: string; onDone: () => void }) {
             A backup lets you restore this wallet on a new device. Until then, your servers and this
             device hold the only shares.
           </p>
-          <button type="button" class="btn outline block" disabled aria-describedby="backup-soon">
-            Back up now
-          </button>
-          <p id="backup-soon" class="subtle" style={{ textAlign: 'center' }}>
-            Coming in the recovery update.
-          </p>
+          {backingUp ? (
+            <BackupPanel />
+          ) : (
+            <button
+              type="button"
+              class="btn outline block"
+              data-testid="backup-now"
+              onClick={() => setBackingUp(true)}
+            >
+              Back up now
+            </button>
+          )}
         </div>
       </div>
       <div class="footer">
@@ -673,6 +780,119 @@ function DoneStep(props: { address: string; onDone: () => void }) {
           onClick={props.onDone}
         >
           Go to my wallet <ChevronRight size={18} />
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * The recovery key, shown once right after creation: its kit, an optional k-of-n split for
+ * trusted friends, and an explicit "I have saved it" (`dismissRecoveryKit`: the background
+ * forgets it). The popup keeps it only in this component's memory.
+ */
+function RecoveryKeyStep(props: {
+  address: string;
+  kit?: Kit;
+  delaySeconds?: number;
+  onSaved: () => void;
+}) {
+  const address = checksum(props.address);
+  const split = useAction();
+  const dismiss = useAction();
+  const [splitting, setSplitting] = useState(false);
+  const [sheets, setSheets] = useState<{ kits: readonly Kit[]; threshold: number }>();
+  const [confirmed, setConfirmed] = useState(false);
+  const wait = formatDuration(props.delaySeconds ?? DEFAULT_RECOVERY_HOURS * 3600);
+  return (
+    <div class="screen">
+      <div class="body">
+        <Steps step="done" />
+        <div class="stack">
+          <Title>Save your recovery key</Title>
+          <p class="lead">
+            If you lose this device and its backup, this key moves the wallet to a new device after
+            a {wait} wait that this device can cancel. <strong>It is shown only once.</strong>
+          </p>
+        </div>
+        <div class="card tight row">
+          <span class="subtle">Wallet</span>
+          <span
+            class="mono truncate grow"
+            data-testid="created-address"
+            data-address={address}
+            title={address}
+          >
+            {address}
+          </span>
+          <CopyButton text={address} label="Copy address" small />
+        </div>
+        {props.kit ? (
+          <KitView kit={props.kit} label="Recovery key" testid="recovery-kit" />
+        ) : (
+          <Alert tone="caution">The recovery key is no longer available in this window.</Alert>
+        )}
+        <section class="card stack" aria-labelledby="split-key-title">
+          <h2 class="section-title" id="split-key-title">
+            Split for trusted friends
+          </h2>
+          {sheets ? (
+            <ShareSheets kits={sheets.kits} threshold={sheets.threshold} label="Recovery key" />
+          ) : splitting ? (
+            <SplitForm
+              idPrefix="split-key"
+              busy={split.busy}
+              error={split.error}
+              setError={split.setError}
+              submitLabel="Split the recovery key"
+              onSplit={(threshold, count) =>
+                void split
+                  .run(() => callBackground({ type: 'splitRecoveryKit', threshold, count }))
+                  .then((kits) => kits && setSheets({ kits, threshold }))
+              }
+            />
+          ) : (
+            <>
+              <p class="subtle">
+                Give shares to people you trust: any k of them together rebuild the key; fewer
+                reveal nothing.
+              </p>
+              <button
+                type="button"
+                class="btn outline block"
+                data-testid="split-key-open"
+                onClick={() => setSplitting(true)}
+              >
+                Split into shares
+              </button>
+            </>
+          )}
+        </section>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={confirmed}
+            data-testid="recovery-key-confirm"
+            onChange={(e) => setConfirmed(e.currentTarget.checked)}
+          />
+          <span>I have saved my recovery key somewhere safe, away from this device.</span>
+        </label>
+        <ErrorText error={dismiss.error} testid="recovery-key-error" />
+      </div>
+      <div class="footer">
+        <button
+          type="button"
+          class="btn primary lg block"
+          data-testid="recovery-key-saved"
+          disabled={!confirmed || dismiss.busy}
+          aria-busy={dismiss.busy}
+          onClick={() =>
+            void dismiss
+              .run(() => callBackground({ type: 'dismissRecoveryKit' }))
+              .then((r) => r && props.onSaved())
+          }
+        >
+          <BusyLabel busy={dismiss.busy} idle="I have saved my recovery key" busyText="…" />
         </button>
       </div>
     </div>

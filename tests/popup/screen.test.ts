@@ -30,6 +30,17 @@ describe('pickScreen', () => {
     expect(pickScreen({ ...base, status: 'unlocked', approvalMode: true })).toBe('approvals');
     expect(pickScreen({ ...base, status: 'unlocked' })).toBe('home');
     expect(pickScreen({ ...base, status: 'unlocked', view: 'settings' })).toBe('settings');
+    expect(pickScreen({ ...base, status: 'unlocked', view: 'import' })).toBe('import');
+  });
+  it('reopens on the recovery waiting screen while a recovery is in progress', () => {
+    for (const status of ['uninitialized', 'locked', 'unlocked'] as const)
+      expect(pickScreen({ ...base, status, recovering: true })).toBe('onboarding');
+    expect(pickScreen({ ...base, status: 'locked', recovering: false })).toBe('unlock');
+  });
+  it('still shows prompts in the approval window while recovering', () => {
+    expect(pickScreen({ ...base, status: 'unlocked', approvalMode: true, recovering: true })).toBe(
+      'approvals',
+    );
   });
 });
 
