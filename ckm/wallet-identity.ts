@@ -424,6 +424,8 @@ export function parseIdentityDocumentBody(body: Envelope, culprit = 'document'):
     );
     return { name, identityKey };
   });
+  // Assertions come in digest order; names give a stable order for display and comparison.
+  cosigners.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   let path: number[] = [];
   const pathEnvelopes = fields.get('"derivationPath"');
   if (pathEnvelopes !== undefined) {
