@@ -16,6 +16,7 @@ import { createActivityService } from './services/activity';
 import { createApprovalsService, type WindowOpener } from './services/approvals';
 import { createAssetsService } from './services/assets';
 import { registerInpageScripts } from './services/inpage-registration';
+import { createKeyMaintenanceService } from './services/key-maintenance';
 import { createKeyringService } from './services/keyring';
 import { createNetworksService, type NetworksServiceOptions } from './services/networks';
 import { createPermissionsService } from './services/permissions';
@@ -52,6 +53,7 @@ export function createServices(deps: ServiceDeps = {}): Services {
   const assets = createAssetsService(networks);
   const transactions = createTransactionsService({ networks, signer, activity, assets });
   const subscriptions = createSubscriptionsService(networks, events);
+  const keyMaintenance = createKeyMaintenanceService({ keyring, settings });
   return {
     settings,
     networks,
@@ -65,6 +67,7 @@ export function createServices(deps: ServiceDeps = {}): Services {
     activity,
     assets,
     subscriptions,
+    keyMaintenance,
   };
 }
 
@@ -78,6 +81,7 @@ export function servicesReady(services: Services): Promise<void> {
     services.permissions.ready,
     services.activity.ready,
     services.assets.ready,
+    services.keyMaintenance.ready,
   ]).then(() => {});
 }
 
@@ -95,6 +99,7 @@ export function wireAccountEvents(services: Services): void {
   };
   const all = () => notify(services.events.origins());
   services.keyring.on((event) => {
+    if (event === 'created') void services.keyMaintenance.startSchedule();
     if (event === 'locked' || event === 'unlocked') all();
     broadcastUiEvent({ type: 'stateChanged' });
   });

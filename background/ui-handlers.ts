@@ -7,18 +7,21 @@
 import { JsonRpcError } from '@metamask/rpc-errors';
 import { formatEther, type Hex } from 'viem';
 import browser, { type Runtime } from 'webextension-polyfill';
-import { setBounded } from '../ckm/bounded-map';
-import { ServerConnection } from '../ckm/client/connection';
-import { fetchTransport } from '../ckm/client/transport';
 import type { Progress } from '../ckm/client/wallet';
 import { isCkmError } from '../ckm/errors';
-import { identityId, type PartyIdentity } from '../ckm/identity';
 import type { ApprovalResults } from './approvals-api';
 import { isWalletError, WalletError } from './errors';
 import type { Services } from './rpc/types';
+import { serverViews } from './services/key-maintenance';
 import type { Network } from './services/networks';
-import { keyManagementUiHandlers } from './ui/key-management';
+import {
+  holdRecoveryKit,
+  keyManagementUiHandlers,
+  newRecoveryCredential,
+  recoveryKitOf,
+} from './ui/key-management';
 import { networksUiHandlers } from './ui/networks';
+import { pinnedAsShown, probe, serverUrl } from './ui/servers';
 import {
   type CreateProgress,
   type NetworkView,
@@ -67,35 +70,8 @@ export function broadcastUiEvent(event: UiEvent): void {
 }
 
 let creating: CreateProgress | undefined;
-/** Identities shown at onboarding, by URL: what `createWallet` pins must be what was shown. */
-const probed = new Map<string, PartyIdentity>();
-const MAX_PROBED = 64;
-
-function serverUrl(url: unknown): string {
-  if (typeof url !== 'string' || url.length > 2048)
-    throw new WalletError('InvalidInput', 'Enter a server URL.');
-  let parsed: URL;
-  try {
-    parsed = new URL(url.trim());
-  } catch {
-    throw new WalletError('InvalidInput', `"${url}" is not a URL.`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-    throw new WalletError(
-      'InvalidInput',
-      'A CKM server URL starts with https:// (or http:// on this computer).',
-    );
-  return parsed.origin + parsed.pathname.replace(/\/+$/, '');
-}
-
-async function probe(url: string) {
-  const document = await new ServerConnection(
-    url,
-    fetchTransport({ timeoutMs: 10_000 }),
-  ).identity();
-  setBounded(probed, url, document.document.identity, MAX_PROBED);
-  return { url, name: document.document.name, identity: identityId(document.document.identity) };
-}
+/** 31 days: the longest recovery waiting period a wallet may choose. */
+const MAX_RECOVERY_DELAY_SECONDS = 31 * 24 * 60 * 60;
 
 function requireAccount(services: Services) {
   const account = services.accounts.selected();
@@ -114,14 +90,7 @@ export const handlers: Handlers = {
       accounts: services.accounts.list(),
       ...(selected ? { selectedAccount: selected.index } : {}),
       network: networkView(network),
-      servers: (state?.config.parties ?? [])
-        .filter((p) => p.role === 'server')
-        .map((p) => ({
-          party: p.index,
-          name: p.name,
-          url: state?.urls.get(p.index) ?? '',
-          identity: identityId(p.identity),
-        })),
+      servers: serverViews(state),
       defaultServers: DEFAULT_SERVERS,
       pendingApprovals: services.approvals.list().length,
       settings: services.settings.get(),
@@ -129,7 +98,14 @@ export const handlers: Handlers = {
     };
   },
   probeServer: ({ url }) => probe(serverUrl(url)),
-  async createWallet({ servers, password }, services) {
+  async createWallet({ servers, password, recoveryDelaySeconds }, services) {
+    if (
+      recoveryDelaySeconds !== undefined &&
+      (!Number.isInteger(recoveryDelaySeconds) ||
+        recoveryDelaySeconds < 1 ||
+        recoveryDelaySeconds > MAX_RECOVERY_DELAY_SECONDS)
+    )
+      throw new WalletError('InvalidInput', 'The recovery waiting period is 1 second to 31 days.');
     if (!Array.isArray(servers) || servers.length < 1 || servers.length > 15)
       throw new WalletError('InvalidInput', 'Choose 1 to 15 CKM servers.');
     const urls = servers.map((s) => serverUrl(s?.url));
@@ -138,14 +114,7 @@ export const handlers: Handlers = {
     const choices = await Promise.all(
       servers.map(async (server, k) => {
         const url = urls[k] as string;
-        if (!probed.has(url)) await probe(url);
-        const pinned = probed.get(url) as PartyIdentity;
-        if (identityId(pinned) !== server.identity)
-          throw new WalletError(
-            'IdentityChanged',
-            `The server at ${url} now presents another identity than the one shown. Check it again before trusting it.`,
-          );
-        return { url, pinned };
+        return { url, pinned: await pinnedAsShown(url, server.identity) };
       }),
     );
     const report = (progress: Progress | CreateProgress) => {
@@ -155,10 +124,18 @@ export const handlers: Handlers = {
     };
     try {
       report({ stage: 'identity' });
-      await services.keyring.create({ servers: choices, password, onProgress: report });
+      const recoveryKeys = newRecoveryCredential();
+      const wallet = await services.keyring.create({
+        servers: choices,
+        password,
+        recoveryKey: recoveryKeys.identity.signingKey,
+        ...(recoveryDelaySeconds !== undefined ? { recoveryDelaySeconds } : {}),
+        onProgress: report,
+      });
       const account = await services.accounts.initialize();
+      const recoveryKit = await holdRecoveryKit(recoveryKitOf(wallet.state, recoveryKeys));
       report({ stage: 'done' });
-      return { address: account.address };
+      return { address: account.address, recoveryKit };
     } finally {
       creating = undefined;
       broadcastUiEvent({ type: 'stateChanged' });

@@ -7,6 +7,7 @@ import type { AccountsService } from '../services/accounts';
 import type { ActivityService } from '../services/activity';
 import type { ApprovalsService } from '../services/approvals';
 import type { AssetsService } from '../services/assets';
+import type { KeyMaintenanceService } from '../services/key-maintenance';
 import type { KeyringService } from '../services/keyring';
 import type { NetworksService } from '../services/networks';
 import type { PermissionsService } from '../services/permissions';
@@ -40,6 +41,7 @@ export type Services = {
   readonly activity: ActivityService;
   readonly assets: AssetsService;
   readonly subscriptions: SubscriptionsService;
+  readonly keyMaintenance: KeyMaintenanceService;
 };
 
 export type RpcRequest = { readonly method: string; readonly params?: unknown };

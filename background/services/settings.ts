@@ -9,16 +9,21 @@ export type Settings = {
   readonly autoLockMinutes: number;
   /** Set `isMetaMask: true` on the provider, for dApps that only talk to "MetaMask". */
   readonly appearAsMetaMask: boolean;
+  /** Days between scheduled refreshes of every share (issue #7); 0 = only on demand. */
+  readonly refreshIntervalDays: number;
 };
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
   autoLockMinutes: 15,
   appearAsMetaMask: true,
+  refreshIntervalDays: 30,
 });
 
 const STORAGE_KEY = 'settings';
 /** At most a day: a longer idle lock is no lock. */
 export const MAX_AUTO_LOCK_MINUTES = 24 * 60;
+/** At most a year between refreshes. */
+export const MAX_REFRESH_INTERVAL_DAYS = 365;
 
 export type SettingsService = {
   /** Resolves once the stored settings are loaded. */
@@ -34,7 +39,7 @@ export class InvalidSettingError extends Error {
 }
 
 function checked(settings: Settings): Settings {
-  const { autoLockMinutes, appearAsMetaMask } = settings;
+  const { autoLockMinutes, appearAsMetaMask, refreshIntervalDays } = settings;
   if (
     !Number.isInteger(autoLockMinutes) ||
     autoLockMinutes < 0 ||
@@ -45,7 +50,15 @@ function checked(settings: Settings): Settings {
     );
   if (typeof appearAsMetaMask !== 'boolean')
     throw new InvalidSettingError('"appear as MetaMask" must be on or off');
-  return Object.freeze({ autoLockMinutes, appearAsMetaMask });
+  if (
+    !Number.isInteger(refreshIntervalDays) ||
+    refreshIntervalDays < 0 ||
+    refreshIntervalDays > MAX_REFRESH_INTERVAL_DAYS
+  )
+    throw new InvalidSettingError(
+      `the refresh interval must be a whole number of days from 0 to ${MAX_REFRESH_INTERVAL_DAYS}`,
+    );
+  return Object.freeze({ autoLockMinutes, appearAsMetaMask, refreshIntervalDays });
 }
 
 export function createSettingsService(): SettingsService {

@@ -7,9 +7,24 @@
  * yet answers `NotAvailable` (the popup shows that sentence) rather than pretending.
  * @module
  */
+import browser from 'webextension-polyfill';
+import { fromHex, toHex } from '../../ckm/bytes';
+import type { DeviceWalletState } from '../../ckm/client/wallet';
+import { generatePartyKeys, type PartyKeys } from '../../ckm/identity';
+import {
+  type RecoveryKit,
+  recoveryKitBytes,
+  recoveryKitFromBytes,
+  recoveryKitToUr,
+  splitRecoveryKit,
+} from '../../ckm/recovery-kit';
+import { envelopeToUr, envelopeToUrParts } from '../../envelope/ur';
 import { WalletError } from '../errors';
 import type { Services } from '../rpc/types';
-import type { UiReplies, UiRequest } from '../ui-api';
+import { encodeDeviceBackup } from '../services/device-backup';
+import type { KitView, UiReplies, UiRequest } from '../ui-api';
+import { backupKit, backupShareKits, bytesToBase64, checkSpec } from './kits';
+import { pinnedAsShown, serverUrl } from './servers';
 
 type KeyRequestType =
   | 'splitRecoveryKit'
@@ -44,11 +59,95 @@ const notAvailable = (): never => {
   throw new WalletError('NotAvailable', 'This part of the wallet is not available yet.');
 };
 
+/** The recovery key made at creation waits here (memory only) until the user says it is saved. */
+const RECOVERY_KIT_KEY = 'recoveryKit';
+
+/** A fresh recovery credential for `createWallet`: its public key goes into the configuration. */
+export function newRecoveryCredential(): PartyKeys {
+  return generatePartyKeys();
+}
+
+/** Keeps the new wallet's recovery key for the popup to show, until `dismissRecoveryKit`. */
+export async function holdRecoveryKit(kit: RecoveryKit): Promise<KitView> {
+  const bytes = recoveryKitBytes(kit);
+  await browser.storage.session.set({ [RECOVERY_KIT_KEY]: toHex(bytes) });
+  return recoveryKitView(kit, bytes);
+}
+
+function recoveryKitView(kit: RecoveryKit, bytes = recoveryKitBytes(kit)): KitView {
+  const { urText, qrParts } = recoveryKitToUr(kit);
+  return {
+    fileName: 'ckm-wallet-recovery-key.envelope',
+    fileBase64: bytesToBase64(bytes),
+    urText,
+    qrParts,
+  };
+}
+
+async function heldRecoveryKit(): Promise<RecoveryKit> {
+  const hex = (await browser.storage.session.get(RECOVERY_KIT_KEY))[RECOVERY_KIT_KEY];
+  const bytes = typeof hex === 'string' ? fromHex(hex) : undefined;
+  if (!bytes)
+    throw new WalletError(
+      'NotFound',
+      'The recovery key was already saved and cannot be shown again.',
+    );
+  return recoveryKitFromBytes(bytes);
+}
+
+/** The kit of the main wallet's recovery credential, for its configuration and servers. */
+export function recoveryKitOf(state: DeviceWalletState, recoveryKeys: PartyKeys): RecoveryKit {
+  return {
+    walletId: state.config.walletId,
+    servers: state.config.parties
+      .filter((p) => p.role === 'server')
+      .map((p) => ({ url: state.urls.get(p.index) ?? '', name: p.name, identity: p.identity })),
+    recoveryKeys,
+  };
+}
+
+/** Every key of this device as backup bytes. */
+function deviceBackupBytes(services: Services): Uint8Array {
+  return encodeDeviceBackup({
+    main: services.keyring.wallet().state,
+    imported: services.keyring.importedWallets().map((w) => w.state),
+  });
+}
+
 export const keyManagementUiHandlers: KeyHandlers = {
-  splitRecoveryKit: notAvailable,
-  dismissRecoveryKit: notAvailable,
-  exportBackup: notAvailable,
-  splitBackup: notAvailable,
+  async splitRecoveryKit({ threshold, count }) {
+    checkSpec({ threshold, count });
+    const kit = await heldRecoveryKit();
+    return splitRecoveryKit(kit, { threshold, count }).map((share, i) => ({
+      fileName: `ckm-wallet-recovery-key-share-${i + 1}-of-${count}.envelope`,
+      fileBase64: bytesToBase64(share.toBytes()),
+      urText: envelopeToUr(share),
+      qrParts: envelopeToUrParts(share),
+    }));
+  },
+  async dismissRecoveryKit() {
+    await browser.storage.session.remove(RECOVERY_KIT_KEY);
+    return {};
+  },
+  async exportBackup({ password }, services) {
+    await services.keyring.checkPassword(password);
+    const bytes = deviceBackupBytes(services);
+    try {
+      return backupKit(bytes, password, Date.now());
+    } finally {
+      bytes.fill(0);
+    }
+  },
+  async splitBackup({ password, threshold, count }, services) {
+    checkSpec({ threshold, count });
+    await services.keyring.checkPassword(password);
+    const bytes = deviceBackupBytes(services);
+    try {
+      return backupShareKits(bytes, password, { threshold, count }, Date.now());
+    } finally {
+      bytes.fill(0);
+    }
+  },
   restoreBackup: notAvailable,
   startRecovery: notAvailable,
   recoveryStatus: notAvailable,
@@ -56,9 +155,20 @@ export const keyManagementUiHandlers: KeyHandlers = {
   abandonRecovery: notAvailable,
   pendingRecoveries: notAvailable,
   cancelRecovery: notAvailable,
-  getKeyInfo: notAvailable,
-  refreshKey: notAvailable,
-  replaceServer: notAvailable,
+  getKeyInfo: (_request, services) => {
+    services.keyring.wallet();
+    return services.keyMaintenance.info();
+  },
+  refreshKey: (_request, services) => services.keyMaintenance.refresh(),
+  async replaceServer({ party, url, identity }, services) {
+    const normalized = serverUrl(url);
+    const state = services.keyring.wallet().state;
+    const server = state.config.parties.find((p) => p.index === party && p.role === 'server');
+    if (!Number.isInteger(party) || !server)
+      throw new WalletError('InvalidInput', 'Choose one of the wallet’s servers to replace.');
+    const pinned = await pinnedAsShown(normalized, identity);
+    return services.keyMaintenance.replaceServer({ party, url: normalized, pinned });
+  },
   previewMnemonic: notAvailable,
   importMnemonic: notAvailable,
   importPrivateKey: notAvailable,
