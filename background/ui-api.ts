@@ -20,6 +20,10 @@ export type AccountView = {
   readonly address: Hex;
   /** "imported: this key once existed whole in this browser" (issue #7); false for DKG keys. */
   readonly imported: boolean;
+  /** An imported account's own key (its wallet id on the servers); absent for DKG accounts. */
+  readonly walletId?: string;
+  /** An imported account whose funds were moved to a collaborative account: that address. */
+  readonly movedTo?: Hex;
 };
 
 export type ServerView = {

@@ -1,6 +1,8 @@
 /**
- * The accounts of the one threshold key: account i is the non-hardened child m/i of the DKG key
- * (tss `derivePath`), so every account is signed for by the same shares with a public tweak.
+ * The accounts: account i is the non-hardened child m/i of the collaborative (DKG) key (tss
+ * `derivePath`), so every such account is signed for by the same shares with a public tweak.
+ * An imported account (MetaMask, issue #7) is the root of its own imported key (`walletId`),
+ * numbered from {@link IMPORTED_INDEX_BASE} so its index can never be a derivation index.
  * Names and addresses are public and live in `storage.local`, so they are listed while locked.
  * @module
  */
@@ -16,6 +18,8 @@ type StoredAccounts = { list: AccountView[]; selected: number };
 
 const STORAGE_KEY = 'accounts';
 export const MAX_ACCOUNTS = 100;
+/** Imported accounts are numbered from 2^31: no non-hardened child index reaches it. */
+export const IMPORTED_INDEX_BASE = 2 ** 31;
 const MAX_NAME_LENGTH = 40;
 
 export type AccountsService = {
@@ -27,6 +31,10 @@ export type AccountsService = {
   /** Creates account 0 for a freshly created key (idempotent). */
   initialize(): Promise<AccountView>;
   add(name?: string): Promise<AccountView>;
+  /** Lists an imported key's account (idempotent for the same wallet id). */
+  addImported(args: { walletId: string; address: Hex; name?: string }): Promise<AccountView>;
+  /** Marks an imported account as moved to `to` (after "Move to a collaborative key"). */
+  markMoved(index: number, to: Hex): Promise<AccountView>;
   rename(index: number, name: string): Promise<AccountView>;
   select(index: number): Promise<void>;
   /** The derivation path of an account, for the signer. */
@@ -89,9 +97,9 @@ export function createAccountsService(keyring: KeyringService): AccountsService 
     },
     async add(name) {
       await ready;
-      if (stored.list.length >= MAX_ACCOUNTS)
+      if (stored.list.filter((a) => !a.imported).length >= MAX_ACCOUNTS)
         throw new WalletError('InvalidInput', `At most ${MAX_ACCOUNTS} accounts.`);
-      const index = Math.max(-1, ...stored.list.map((a) => a.index)) + 1;
+      const index = Math.max(-1, ...stored.list.filter((a) => !a.imported).map((a) => a.index)) + 1;
       const account: AccountView = {
         index,
         name: checkName(name ?? `Account ${index + 1}`),
@@ -101,6 +109,35 @@ export function createAccountsService(keyring: KeyringService): AccountsService 
       await save({ list: [...stored.list, account], selected: index });
       for (const listener of listeners) listener(account);
       return account;
+    },
+    async addImported({ walletId, address, name }) {
+      await ready;
+      const existing = stored.list.find((a) => a.walletId === walletId);
+      if (existing) return existing;
+      const importedCount = stored.list.filter((a) => a.imported).length;
+      if (importedCount >= MAX_ACCOUNTS)
+        throw new WalletError('InvalidInput', `At most ${MAX_ACCOUNTS} imported accounts.`);
+      const index =
+        Math.max(
+          IMPORTED_INDEX_BASE - 1,
+          ...stored.list.filter((a) => a.imported).map((a) => a.index),
+        ) + 1;
+      const account: AccountView = {
+        index,
+        name: checkName(name ?? `Imported ${importedCount + 1}`),
+        address: getAddress(address),
+        imported: true,
+        walletId,
+      };
+      await save({ list: [...stored.list, account], selected: index });
+      for (const listener of listeners) listener(account);
+      return account;
+    },
+    async markMoved(index, to) {
+      await ready;
+      const moved = { ...find(index), movedTo: getAddress(to) };
+      await save({ ...stored, list: stored.list.map((a) => (a.index === index ? moved : a)) });
+      return moved;
     },
     async rename(index, name) {
       await ready;
@@ -115,7 +152,7 @@ export function createAccountsService(keyring: KeyringService): AccountsService 
       await save({ ...stored, selected: index });
       for (const listener of listeners) listener(account);
     },
-    pathOf: (account) => [account.index],
+    pathOf: (account) => (account.imported ? [] : [account.index]),
     onSelectedChange: (listener) => void listeners.add(listener),
   };
   return service;

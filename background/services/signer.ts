@@ -40,7 +40,8 @@ export function createSignerService(
   accounts: AccountsService,
 ): SignerService {
   async function sign(account: AccountView, payload: SignPayload) {
-    const wallet = keyring.wallet();
+    // An imported account signs with its own key's root; the others with m/i of the main key.
+    const wallet = account.walletId ? keyring.importedWallet(account.walletId) : keyring.wallet();
     keyring.touch();
     const started = performance.now();
     let result: SignResult;
