@@ -10,7 +10,6 @@ import type {
   ActivityItem,
   MigrationPreview,
   NetworkView,
-  RecoveryView,
   TokenView,
   UiReplies,
 } from '../../background/ui-api';
@@ -25,8 +24,8 @@ import {
   PencilIcon,
   PlusIcon,
   TrashIcon,
-  WarningIcon,
 } from '../components/icons';
+import { PendingRecoveryBanner } from '../components/recovery-banner';
 import {
   Alert,
   Avatar,
@@ -38,7 +37,6 @@ import {
   useAction,
 } from '../components/ui';
 import { checksum, formatNative, shortAddress, shortAmount, timeAgo } from '../format';
-import { formatDateTime } from '../recovery-format';
 
 type State = UiReplies['getState'];
 type HomeData = UiReplies['getHome'];
@@ -680,46 +678,6 @@ function AccountSheet(props: {
         Import account (MetaMask phrase or key)
       </button>
     </Sheet>
-  );
-}
-
-/**
- * Someone presented the recovery key on another device: until `readyAt` this device can refuse.
- * The earliest hand-over among the servers is the date that matters.
- */
-function PendingRecoveryBanner(props: {
-  recoveries: readonly RecoveryView[];
-  onCancelled: (count: number) => void;
-}) {
-  const cancel = useAction();
-  const readyAt = Math.min(...props.recoveries.map((r) => r.readyAt));
-  return (
-    <div class="recovery-banner" role="alert" data-testid="pending-recovery">
-      <div class="stack" style={{ gap: '4px' }}>
-        <WarningIcon size={18} />
-        <strong>Someone started recovering this wallet on another device.</strong>
-        <span>It can take over on {formatDateTime(readyAt)}. If this was not you, cancel it.</span>
-        <span class="subtle">
-          New device {props.recoveries[0]?.newDevice.slice(0, 16)}… · via{' '}
-          {props.recoveries.map((r) => r.server).join(', ')}
-        </span>
-      </div>
-      <button
-        type="button"
-        class="btn danger block"
-        data-testid="cancel-recovery"
-        disabled={cancel.busy}
-        aria-busy={cancel.busy}
-        onClick={() =>
-          void cancel
-            .run(() => callBackground({ type: 'cancelRecovery' }))
-            .then((r) => r && props.onCancelled(r.cancelled))
-        }
-      >
-        <BusyLabel busy={cancel.busy} idle="Cancel recovery" busyText="Cancelling…" />
-      </button>
-      <ErrorText error={cancel.error} testid="cancel-recovery-error" />
-    </div>
   );
 }
 

@@ -1,11 +1,19 @@
 /**
- * Settings: security (auto-lock, "appear as MetaMask"), servers, networks, connected sites,
- * backup, version.
+ * Settings: a pending recovery (if any), security (auto-lock, "appear as MetaMask"), the key
+ * (version, last and next refresh, "Refresh now"), servers (each replaceable), networks,
+ * connected sites, backup (a kit, or SSKR shares), identity document, version.
  * @module
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { NetworkView, UiReplies } from '../../background/ui-api';
+import type {
+  KeyInfo,
+  KitView as Kit,
+  NetworkView,
+  ServerView,
+  UiReplies,
+} from '../../background/ui-api';
 import { callBackground, errorMessage } from '../api';
+import { BackupPanel, SplitBackupPanel } from '../components/backup';
 import {
   GlobeIcon,
   KeyIcon,
@@ -14,8 +22,18 @@ import {
   ServerIcon,
   TrashIcon,
 } from '../components/icons';
-import { Alert, Bar, BusyLabel, Field, Toast, useAction } from '../components/ui';
-import { checkServerUrl, fingerprint, originHost, shortAddress, timeAgo } from '../format';
+import { KitView } from '../components/kit';
+import { PendingRecoveryBanner } from '../components/recovery-banner';
+import { Alert, Bar, BusyLabel, ErrorText, Field, Toast, useAction } from '../components/ui';
+import {
+  checkServerUrl,
+  fingerprint,
+  originHost,
+  sameServer,
+  shortAddress,
+  timeAgo,
+} from '../format';
+import { formatDateTime, formatDuration, timeUntil } from '../recovery-format';
 
 type State = UiReplies['getState'];
 type Connection = UiReplies['listConnections'][number];
@@ -25,10 +43,44 @@ export type SettingsProps = { state: State; onBack: () => void; refresh: () => v
 export function Settings({ state, onBack, refresh }: SettingsProps) {
   const [toast, setToast] = useState<string>();
   const clearToast = useCallback(() => setToast(undefined), []);
+  const [keyInfo, setKeyInfo] = useState<KeyInfo>();
+  const [keyError, setKeyError] = useState<string>();
+  const loadKey = useCallback(() => {
+    callBackground({ type: 'getKeyInfo' }).then(
+      (info) => {
+        setKeyInfo(info);
+        setKeyError(undefined);
+      },
+      (e) => setKeyError(errorMessage(e)),
+    );
+  }, []);
+  useEffect(loadKey, [loadKey]);
+  // A refresh or replacement running in the background (scheduled, or started before this
+  // popup opened): follow it until it ends.
+  const keyBusy = keyInfo?.busy !== undefined;
+  useEffect(() => {
+    if (!keyBusy) return;
+    const t = setInterval(loadKey, 3000);
+    return () => clearInterval(t);
+  }, [keyBusy, loadKey]);
   return (
     <div class="screen">
       <Bar title="Settings" onBack={onBack} />
       <div class="body">
+        {state.pendingRecoveries && state.pendingRecoveries.length > 0 && (
+          <section class="stack" aria-labelledby="pending-recovery-title">
+            <h2 class="section-title" id="pending-recovery-title">
+              Pending recovery
+            </h2>
+            <PendingRecoveryBanner
+              recoveries={state.pendingRecoveries}
+              onCancelled={(n) => {
+                setToast(n === 1 ? 'Recovery cancelled' : `${n} recoveries cancelled`);
+                refresh();
+              }}
+            />
+          </section>
+        )}
         <Security
           state={state}
           onSaved={(t) => {
@@ -36,18 +88,19 @@ export function Settings({ state, onBack, refresh }: SettingsProps) {
             refresh();
           }}
         />
-        <Servers state={state} />
+        <KeySection info={keyInfo} loadError={keyError} onInfo={setKeyInfo} onToast={setToast} />
+        <Servers
+          state={state}
+          onReplaced={(info, name) => {
+            setKeyInfo(info);
+            setToast(`Replaced by ${name}`);
+            refresh();
+          }}
+        />
         <Networks current={state.network.chainId} onChanged={refresh} onToast={setToast} />
         <Connections onToast={setToast} />
-        <section class="stack" aria-labelledby="backup-title">
-          <h2 class="section-title" id="backup-title">
-            Backup and recovery
-          </h2>
-          <div class="card row">
-            <KeyIcon size={18} />
-            <p class="grow subtle">Coming in the recovery update.</p>
-          </div>
-        </section>
+        <Backup />
+        <Identity />
         <section class="stack" aria-labelledby="about-title">
           <h2 class="section-title" id="about-title">
             About
@@ -150,7 +203,8 @@ function Security(props: { state: State; onSaved: (text: string) => void }) {
   );
 }
 
-function Servers(props: { state: State }) {
+function Servers(props: { state: State; onReplaced: (info: KeyInfo, name: string) => void }) {
+  const [replacing, setReplacing] = useState<number>();
   return (
     <section class="stack" aria-labelledby="servers-title">
       <div class="row between">
@@ -164,32 +218,344 @@ function Servers(props: { state: State }) {
       ) : (
         <ul class="list">
           {props.state.servers.map((s) => (
-            <li key={s.party} data-testid="settings-server">
-              <span class="token-icon">
-                <ServerIcon size={16} />
-              </span>
-              <div class="grow">
-                <div class="row between">
-                  <strong class="truncate">{s.name}</strong>
-                  <span class="subtle" style={{ whiteSpace: 'nowrap' }}>
-                    party {s.party}
-                  </span>
-                </div>
-                <div class="subtle truncate" title={s.url}>
-                  {s.url}
-                </div>
-                <div class="subtle">
-                  Identity{' '}
-                  <span class="mono" title={s.identity}>
-                    {fingerprint(s.identity)}
-                  </span>
+            <li
+              key={s.party}
+              data-testid="settings-server"
+              style={{ flexDirection: 'column', alignItems: 'stretch' }}
+            >
+              <div class="row">
+                <span class="token-icon">
+                  <ServerIcon size={16} />
+                </span>
+                <div class="grow">
+                  <div class="row between">
+                    <strong class="truncate">{s.name}</strong>
+                    <span class="subtle" style={{ whiteSpace: 'nowrap' }}>
+                      party {s.party}
+                    </span>
+                  </div>
+                  <div class="subtle truncate" title={s.url}>
+                    {s.url}
+                  </div>
+                  <div class="subtle">
+                    Identity{' '}
+                    <span class="mono" title={s.identity}>
+                      {fingerprint(s.identity)}
+                    </span>
+                  </div>
                 </div>
               </div>
+              {replacing === s.party ? (
+                <ReplaceServerForm
+                  server={s}
+                  others={props.state.servers.filter((o) => o.party !== s.party)}
+                  onCancel={() => setReplacing(undefined)}
+                  onReplaced={(info, name) => {
+                    setReplacing(undefined);
+                    props.onReplaced(info, name);
+                  }}
+                />
+              ) : (
+                <button
+                  type="button"
+                  class="btn sm ghost"
+                  style={{ alignSelf: 'flex-end' }}
+                  aria-label={`Replace ${s.name}…`}
+                  data-testid="server-replace-open"
+                  disabled={replacing !== undefined}
+                  onClick={() => setReplacing(s.party)}
+                >
+                  Replace…
+                </button>
+              )}
             </li>
           ))}
         </ul>
       )}
       <p class="subtle">This device plus any one of these servers can sign.</p>
+    </section>
+  );
+}
+
+/**
+ * Replacing one server: its successor's URL, probed so its name and identity are shown before
+ * anything moves, then `replaceServer` (the key is re-shared to {device, others, new}; the old
+ * server's share becomes useless).
+ */
+function ReplaceServerForm(props: {
+  server: ServerView;
+  others: readonly ServerView[];
+  onCancel: () => void;
+  onReplaced: (info: KeyInfo, name: string) => void;
+}) {
+  const [url, setUrl] = useState('');
+  const [probed, setProbed] = useState<UiReplies['probeServer']>();
+  const probe = useAction();
+  const replace = useAction();
+  const id = `replace-${props.server.party}`;
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const check = checkServerUrl(url);
+    if (!check.ok) return probe.setError(check.message);
+    if ([props.server, ...props.others].some((o) => sameServer(o.url, check.url)))
+      return probe.setError('That server already holds a share of this wallet.');
+    void probe
+      .run(() => callBackground({ type: 'probeServer', url: check.url }))
+      .then((reply) => {
+        if (!reply) return;
+        if ([props.server, ...props.others].some((o) => o.identity === reply.identity))
+          return probe.setError(`${reply.name} already holds a share of this wallet.`);
+        setProbed(reply);
+      });
+  };
+
+  if (probed)
+    return (
+      <div class="card stack" data-testid="replace-confirm">
+        <p>
+          Replace <strong>{props.server.name}</strong> by <strong>{probed.name}</strong>?
+        </p>
+        <dl class="kv">
+          <dt>Address</dt>
+          <dd class="truncate" title={probed.url}>
+            {probed.url}
+          </dd>
+          <dt>Identity</dt>
+          <dd class="mono" title={probed.identity} data-testid="replace-fingerprint">
+            {fingerprint(probed.identity)}
+          </dd>
+        </dl>
+        <p class="subtle">
+          Your key is re-shared with {probed.name}; the address stays the same and{' '}
+          {props.server.name}’s share stops working.
+        </p>
+        <ErrorText error={replace.error} testid="replace-error" />
+        <div class="btn-pair">
+          <button
+            type="button"
+            class="btn sm"
+            disabled={replace.busy}
+            onClick={() => setProbed(undefined)}
+          >
+            Back
+          </button>
+          <button
+            type="button"
+            class="btn sm primary"
+            data-testid="replace-submit"
+            disabled={replace.busy}
+            aria-busy={replace.busy}
+            onClick={() =>
+              void replace
+                .run(() =>
+                  callBackground({
+                    type: 'replaceServer',
+                    party: props.server.party,
+                    url: probed.url,
+                    identity: probed.identity,
+                  }),
+                )
+                .then((info) => info && props.onReplaced(info, probed.name))
+            }
+          >
+            <BusyLabel busy={replace.busy} idle="Replace" busyText="Re-sharing…" />
+          </button>
+        </div>
+      </div>
+    );
+
+  return (
+    <form class="stack" style={{ marginTop: '8px' }} onSubmit={submit} noValidate>
+      <Field id={id} label={`New server instead of ${props.server.name}`} error={probe.error}>
+        <input
+          id={id}
+          class="input sm"
+          type="url"
+          inputMode="url"
+          placeholder="https://"
+          spellcheck={false}
+          value={url}
+          data-testid="replace-url"
+          onInput={(e) => {
+            setUrl(e.currentTarget.value);
+            probe.setError(undefined);
+          }}
+        />
+      </Field>
+      <div class="btn-pair">
+        <button type="button" class="btn sm" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button
+          type="submit"
+          class="btn sm primary"
+          data-testid="replace-probe"
+          disabled={probe.busy}
+          aria-busy={probe.busy}
+        >
+          <BusyLabel busy={probe.busy} idle="Check server" busyText="Checking…" />
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The key: version, last and next refresh, the schedule, "Refresh now". */
+function KeySection(props: {
+  info?: KeyInfo;
+  loadError?: string;
+  onInfo: (info: KeyInfo) => void;
+  onToast: (text: string) => void;
+}) {
+  const refresh = useAction();
+  const { info } = props;
+  const busy = refresh.busy || info?.busy !== undefined;
+  return (
+    <section class="stack" aria-labelledby="key-title">
+      <h2 class="section-title" id="key-title">
+        Key
+      </h2>
+      {props.loadError && <Alert tone="danger">{props.loadError}</Alert>}
+      {!info && !props.loadError && <span class="spinner" role="status" aria-label="Loading" />}
+      {info && (
+        <div class="card stack" data-testid="key-info">
+          <dl class="kv">
+            <dt>Key version</dt>
+            <dd data-testid="key-version">{info.keyVersion}</dd>
+            <dt>Last refreshed</dt>
+            <dd
+              data-testid="key-last-refresh"
+              title={info.lastRefreshAt ? formatDateTime(info.lastRefreshAt) : undefined}
+            >
+              {info.lastRefreshAt ? timeAgo(info.lastRefreshAt) : 'never'}
+            </dd>
+            <dt>Next refresh</dt>
+            <dd title={info.nextRefreshAt ? formatDateTime(info.nextRefreshAt) : undefined}>
+              {info.nextRefreshAt ? timeUntil(info.nextRefreshAt) : '—'}
+            </dd>
+            <dt>Schedule</dt>
+            <dd>
+              every {info.refreshIntervalDays} {info.refreshIntervalDays === 1 ? 'day' : 'days'}
+            </dd>
+            {info.recoveryDelaySeconds !== undefined && (
+              <>
+                <dt>Recovery wait</dt>
+                <dd>{formatDuration(info.recoveryDelaySeconds)}</dd>
+              </>
+            )}
+          </dl>
+          <p class="subtle">
+            A refresh gives this device and your servers new shares of the same key; old shares,
+            wherever they are, stop working. The address never changes.
+          </p>
+          <ErrorText error={refresh.error} testid="refresh-error" />
+          <button
+            type="button"
+            class="btn outline block"
+            data-testid="refresh-key"
+            disabled={busy}
+            aria-busy={busy}
+            onClick={() =>
+              void refresh
+                .run(() => callBackground({ type: 'refreshKey' }))
+                .then((next) => {
+                  if (!next) return;
+                  props.onInfo(next);
+                  props.onToast('Key refreshed');
+                })
+            }
+          >
+            <BusyLabel
+              busy={busy}
+              idle="Refresh now"
+              busyText={info.busy === 'replace' ? 'Replacing a server…' : 'Refreshing…'}
+            />
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** "Back up this device" (a kit) and "Split the backup" (printable SSKR sheets). */
+function Backup() {
+  const [open, setOpen] = useState<'kit' | 'split'>();
+  return (
+    <section class="stack" aria-labelledby="backup-title">
+      <h2 class="section-title" id="backup-title">
+        Backup
+      </h2>
+      <div class="card stack">
+        {open === 'kit' && <BackupPanel />}
+        {open === 'split' && <SplitBackupPanel />}
+        {open === undefined && (
+          <p class="subtle">
+            With a backup and your password you can restore this wallet in a new browser; the old
+            device is retired.
+          </p>
+        )}
+        <div class="btn-pair">
+          <button
+            type="button"
+            class={`btn sm ${open === 'kit' ? 'primary' : 'outline'}`}
+            aria-pressed={open === 'kit'}
+            data-testid="backup-open"
+            onClick={() => setOpen(open === 'kit' ? undefined : 'kit')}
+          >
+            <KeyIcon size={14} /> Back up this device
+          </button>
+          <button
+            type="button"
+            class={`btn sm ${open === 'split' ? 'primary' : 'outline'}`}
+            aria-pressed={open === 'split'}
+            data-testid="split-backup-open"
+            onClick={() => setOpen(open === 'split' ? undefined : 'split')}
+          >
+            Split the backup
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** The wallet's identity document and its rotation chain, as a kit anyone can verify. */
+function Identity() {
+  const action = useAction();
+  const [kit, setKit] = useState<Kit>();
+  return (
+    <section class="stack" aria-labelledby="identity-title">
+      <h2 class="section-title" id="identity-title">
+        Identity
+      </h2>
+      <div class="card stack">
+        {kit ? (
+          <KitView kit={kit} label="Identity document" testid="identity-kit" />
+        ) : (
+          <>
+            <p class="subtle">
+              A signed document naming this wallet’s key, with every refresh and move since. Anyone
+              can check it with <span class="mono">npm run verify-identity</span>.
+            </p>
+            <ErrorText error={action.error} testid="identity-error" />
+            <button
+              type="button"
+              class="btn outline block"
+              data-testid="identity-export"
+              disabled={action.busy}
+              aria-busy={action.busy}
+              onClick={() =>
+                void action
+                  .run(() => callBackground({ type: 'exportIdentity' }))
+                  .then((k) => k && setKit(k))
+              }
+            >
+              <BusyLabel busy={action.busy} idle="Export identity document" busyText="Signing…" />
+            </button>
+          </>
+        )}
+      </div>
     </section>
   );
 }
