@@ -21,6 +21,7 @@ import { createKeyringService } from './services/keyring';
 import { createNetworksService, type NetworksServiceOptions } from './services/networks';
 import { createPermissionsService } from './services/permissions';
 import { createProviderEventsService } from './services/provider-events';
+import { createRecoveryWatchService } from './services/recovery-watch';
 import { createSettingsService } from './services/settings';
 import { createSignerService } from './services/signer';
 import { createSubscriptionsService } from './services/subscriptions';
@@ -54,6 +55,7 @@ export function createServices(deps: ServiceDeps = {}): Services {
   const transactions = createTransactionsService({ networks, signer, activity, assets });
   const subscriptions = createSubscriptionsService(networks, events);
   const keyMaintenance = createKeyMaintenanceService({ keyring, settings });
+  const recoveryWatch = createRecoveryWatchService({ keyring });
   return {
     settings,
     networks,
@@ -68,6 +70,7 @@ export function createServices(deps: ServiceDeps = {}): Services {
     assets,
     subscriptions,
     keyMaintenance,
+    recoveryWatch,
   };
 }
 
@@ -108,6 +111,7 @@ export function wireAccountEvents(services: Services): void {
   services.approvals.onChange(() => broadcastUiEvent({ type: 'approvalsChanged' }));
   services.activity.onChange(() => broadcastUiEvent({ type: 'stateChanged' }));
   services.networks.onChange(() => broadcastUiEvent({ type: 'stateChanged' }));
+  services.recoveryWatch.onChange(() => broadcastUiEvent({ type: 'stateChanged' }));
   // A port's first `accountsChanged` is only sent on a change: remember what it saw at connect.
   services.events.onPortOpened((origin) => {
     if (!last.has(origin)) last.set(origin, visibleAccounts(origin, services).join(','));

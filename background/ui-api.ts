@@ -164,8 +164,11 @@ export type UiRequest =
   | { type: 'startRecovery'; kit: RecoveryKitInput; password: string }
   /** Where a started recovery stands (on the new device). */
   | { type: 'recoveryStatus' }
-  /** Once the waiting period is over: the servers re-share the key to this device. */
-  | { type: 'finishRecovery' }
+  /**
+   * Once the waiting period is over: the servers re-share the key to this device. `password`
+   * (the one chosen at `startRecovery`) is needed after the browser was restarted.
+   */
+  | { type: 'finishRecovery'; password?: string }
   /** Abandons a recovery this device started (on the new device; asks the servers to drop it). */
   | { type: 'abandonRecovery' }
   /** On the wallet's own device: a recovery someone started elsewhere, as the servers report it. */

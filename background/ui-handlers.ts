@@ -7,7 +7,6 @@
 import { JsonRpcError } from '@metamask/rpc-errors';
 import { formatEther, type Hex } from 'viem';
 import browser, { type Runtime } from 'webextension-polyfill';
-import type { Progress } from '../ckm/client/wallet';
 import { isCkmError } from '../ckm/errors';
 import type { ApprovalResults } from './approvals-api';
 import { isWalletError, WalletError } from './errors';
@@ -21,16 +20,13 @@ import {
   recoveryKitOf,
 } from './ui/key-management';
 import { networksUiHandlers } from './ui/networks';
+import { broadcastUiEvent, ceremonyProgress, reportProgress, withProgress } from './ui/progress';
 import { pinnedAsShown, probe, serverUrl } from './ui/servers';
 import {
-  type CreateProgress,
   type NetworkView,
-  UI_EVENT_TAG,
   UI_MESSAGE_TAG,
   type UiEnvelope,
   type UiErrorBody,
-  type UiEvent,
-  type UiEventEnvelope,
   type UiOutcome,
   type UiReplies,
   type UiRequest,
@@ -63,15 +59,18 @@ export function networkView(network: Network): NetworkView {
   };
 }
 
-/** Sends an event to every open popup; nobody listening is fine. */
-export function broadcastUiEvent(event: UiEvent): void {
-  const envelope: UiEventEnvelope = { tag: UI_EVENT_TAG, event };
-  browser.runtime.sendMessage(envelope).catch(() => {});
-}
+export { broadcastUiEvent };
 
-let creating: CreateProgress | undefined;
 /** 31 days: the longest recovery waiting period a wallet may choose. */
 const MAX_RECOVERY_DELAY_SECONDS = 31 * 24 * 60 * 60;
+
+/** The old device's warning: what the servers reported, asking again in the background. */
+function pendingRecoveriesOf(services: Services) {
+  if (services.keyring.status() !== 'unlocked') return {};
+  void services.recoveryWatch.check().catch(() => {});
+  const pending = services.recoveryWatch.pending();
+  return pending.length > 0 ? { pendingRecoveries: pending } : {};
+}
 
 function requireAccount(services: Services) {
   const account = services.accounts.selected();
@@ -94,7 +93,9 @@ export const handlers: Handlers = {
       defaultServers: DEFAULT_SERVERS,
       pendingApprovals: services.approvals.list().length,
       settings: services.settings.get(),
-      ...(creating ? { creating } : {}),
+      ...(ceremonyProgress() ? { creating: ceremonyProgress() } : {}),
+      ...(services.keyring.recovery() ? { recovering: true } : {}),
+      ...pendingRecoveriesOf(services),
     };
   },
   probeServer: ({ url }) => probe(serverUrl(url)),
@@ -117,29 +118,19 @@ export const handlers: Handlers = {
         return { url, pinned: await pinnedAsShown(url, server.identity) };
       }),
     );
-    const report = (progress: Progress | CreateProgress) => {
-      if (progress.stage === 'refresh' || progress.stage === 'reshare') return;
-      creating = progress as CreateProgress;
-      broadcastUiEvent({ type: 'createProgress', progress: creating });
-    };
-    try {
-      report({ stage: 'identity' });
+    return withProgress(async () => {
       const recoveryKeys = newRecoveryCredential();
       const wallet = await services.keyring.create({
         servers: choices,
         password,
         recoveryKey: recoveryKeys.identity.signingKey,
         ...(recoveryDelaySeconds !== undefined ? { recoveryDelaySeconds } : {}),
-        onProgress: report,
+        onProgress: reportProgress,
       });
       const account = await services.accounts.initialize();
       const recoveryKit = await holdRecoveryKit(recoveryKitOf(wallet.state, recoveryKeys));
-      report({ stage: 'done' });
       return { address: account.address, recoveryKit };
-    } finally {
-      creating = undefined;
-      broadcastUiEvent({ type: 'stateChanged' });
-    }
+    });
   },
   async unlock({ password }, services) {
     await services.keyring.unlock(password);

@@ -12,6 +12,7 @@ import type { KeyringService } from '../services/keyring';
 import type { NetworksService } from '../services/networks';
 import type { PermissionsService } from '../services/permissions';
 import type { ProviderEventsService } from '../services/provider-events';
+import type { RecoveryWatchService } from '../services/recovery-watch';
 import type { SettingsService } from '../services/settings';
 import type { SignerService } from '../services/signer';
 import type { SubscriptionsService } from '../services/subscriptions';
@@ -42,6 +43,7 @@ export type Services = {
   readonly assets: AssetsService;
   readonly subscriptions: SubscriptionsService;
   readonly keyMaintenance: KeyMaintenanceService;
+  readonly recoveryWatch: RecoveryWatchService;
 };
 
 export type RpcRequest = { readonly method: string; readonly params?: unknown };

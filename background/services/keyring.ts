@@ -80,8 +80,17 @@ export type KeyringService = {
   install(args: {
     password?: string;
     make: (options: InstallOptions) => Promise<CkmWallet>;
+    /**
+     * The key that signs the commits of servers that still know the old device (a restore's
+     * backup device key, a recovery's credential): kept sealed until every server committed.
+     */
+    completionKeys?: PartyKeys;
     onProgress?: (progress: { readonly stage: 'seal' }) => void;
   }): Promise<CkmWallet>;
+  /** The key kept by `install` while some server has not committed (unlocked only). */
+  pendingCompletion(): PartyKeys | undefined;
+  /** Forgets the completion key once every server committed. */
+  completed(): Promise<void>;
   /** Stores an imported key made by `make` (a trusted-dealer import) beside the main key. */
   addImported(make: (options: InstallOptions) => Promise<CkmWallet>): Promise<CkmWallet>;
   /** Replaces an imported key's state (a restore moved it to this device). */
@@ -95,6 +104,8 @@ export type KeyringService = {
   recovery(): { readonly walletId: string; readonly readyAt: number } | undefined;
   /** The sealed recovery of this device. @throws {WalletError} `Locked` / `NotFound` */
   recoveryRecord(): RecoveryInProgress;
+  /** Records when the servers said the recovery may finish. */
+  setRecoveryReadyAt(readyAt: number): Promise<void>;
   /** Starts a vault holding only a recovery in progress (a fresh profile, no key yet). */
   beginRecovery(args: {
     password: string;
@@ -135,6 +146,7 @@ export function createKeyringService(deps: {
   let wallet: CkmWallet | undefined;
   const imported = new Map<string, CkmWallet>();
   let recovering: RecoveryInProgress | undefined;
+  let completion: PartyKeys | undefined;
   let vaultKey: Uint8Array | undefined;
   let deadline: number | null = null;
   let writes: Promise<void> = Promise.resolve();
@@ -205,6 +217,7 @@ export function createKeyringService(deps: {
     main?: CkmWallet;
     imported: Map<string, CkmWallet>;
     recovery?: RecoveryInProgress;
+    completion?: PartyKeys;
   }> {
     const record = await store.read();
     if (!record) throw new WalletError('NotInitialized', 'There is no wallet on this device yet.');
@@ -220,10 +233,20 @@ export function createKeyringService(deps: {
         bytes.fill(0);
       }
     }
+    let completionKeys: PartyKeys | undefined;
+    if (record.completion) {
+      const bytes = openSealed(record.completion, key);
+      try {
+        completionKeys = decodeCompletion(bytes);
+      } finally {
+        bytes.fill(0);
+      }
+    }
     return {
       ...(record.state ? { main: openState(record.state, key, MAIN) } : {}),
       imported: opened,
       ...(recovery ? { recovery } : {}),
+      ...(completionKeys ? { completion: completionKeys } : {}),
     };
   }
 
@@ -231,6 +254,7 @@ export function createKeyringService(deps: {
     wallet = undefined;
     imported.clear();
     recovering = undefined;
+    completion = undefined;
     vaultKey?.fill(0);
     vaultKey = undefined;
     deadline = null;
@@ -246,6 +270,7 @@ export function createKeyringService(deps: {
     imported.clear();
     for (const [id, w] of opened.imported) imported.set(id, w);
     recovering = opened.recovery;
+    completion = opened.completion;
   }
 
   /** Opens the vault's lock with the password. */
@@ -315,6 +340,7 @@ export function createKeyringService(deps: {
     lock: Uint8Array,
     make: (options: InstallOptions) => Promise<CkmWallet>,
     onProgress?: (progress: { readonly stage: 'seal' }) => void,
+    completionKeys?: PartyKeys,
   ): Promise<CkmWallet> {
     if (creating) throw new WalletError('Busy', 'A wallet is already being set up.');
     creating = true;
@@ -339,29 +365,48 @@ export function createKeyringService(deps: {
             onProgress?.({ stage: 'seal' });
             const previous = await store.read();
             // A recovery's vault already exists (its lock and the recovery): it becomes a wallet.
-            await store.write({
-              formatVersion: 1,
-              lock,
-              state: sealWithVaultKey(encodeDeviceState(state), key),
-              createdAt: previous?.createdAt ?? now(),
-            });
+            const completionBytes = completionKeys && encodeCompletion(completionKeys);
+            try {
+              await store.write({
+                formatVersion: 1,
+                lock,
+                state: sealWithVaultKey(encodeDeviceState(state), key),
+                ...(completionBytes ? { completion: sealWithVaultKey(completionBytes, key) } : {}),
+                createdAt: previous?.createdAt ?? now(),
+              });
+            } finally {
+              completionBytes?.fill(0);
+            }
             initialized = true;
             vaultKey = key;
+            completion = completionKeys;
           } else {
             await persistState(MAIN, state);
           }
           sealed = state;
         },
       });
-      return await open(made.state);
+      const opened = await open(made.state);
+      if (made.state.uncommitted.length === 0) await forgetCompletion();
+      return opened;
     } catch (error) {
       // A failure after the vault was sealed is a failed commit: the key exists and the client
-      // retries the commit before its next signature (docs/ckm.md §4).
+      // retries the commit before its next signature (docs/ckm.md §4); a restore or recovery
+      // keeps its completion key for that (`pendingCompletion`).
       if (sealed) return open(sealed);
       throw error;
     } finally {
       creating = false;
     }
+  }
+
+  async function forgetCompletion(): Promise<void> {
+    if (!completion) return;
+    completion = undefined;
+    await update((record) => {
+      const { completion: _dropped, ...rest } = record;
+      return rest;
+    });
   }
 
   function requireUnlocked(): Uint8Array {
@@ -398,7 +443,7 @@ export function createKeyringService(deps: {
         throw error;
       }
     },
-    async install({ password, make, onProgress }) {
+    async install({ password, make, onProgress, completionKeys }) {
       await ready;
       if (initialized)
         throw new WalletError('AlreadyInitialized', 'This device already has a wallet.');
@@ -407,17 +452,42 @@ export function createKeyringService(deps: {
         const key = requireUnlocked();
         const record = await store.read();
         if (!record) throw new WalletError('NotInitialized', 'The recovery was lost.');
-        return installWith(key, record.lock, make, onProgress);
+        return installWith(key, record.lock, make, onProgress, completionKeys);
       }
       if (password === undefined) throw new WalletError('InvalidInput', 'Choose a password.');
       checkNewPassword(password);
       const key = crypto.getRandomValues(new Uint8Array(32));
       try {
-        return await installWith(key, sealVaultKey(key, password), make, onProgress);
+        return await installWith(
+          key,
+          sealVaultKey(key, password),
+          make,
+          onProgress,
+          completionKeys,
+        );
       } catch (error) {
         if (!initialized) key.fill(0);
         throw error;
       }
+    },
+    pendingCompletion: () => (wallet ? completion : undefined),
+    completed: () => forgetCompletion(),
+    async setRecoveryReadyAt(readyAt) {
+      if (!recoveryInfo || !recovering)
+        throw new WalletError('NotFound', 'No recovery is in progress here.');
+      const record = { ...recovering, readyAt };
+      const bytes = encodeRecoveryInProgress(record);
+      try {
+        await update((stored, key) => ({
+          ...stored,
+          recovery: sealWithVaultKey(bytes, key),
+          recoveryInfo: { walletId: recoveryInfo?.walletId ?? '', readyAt },
+        }));
+      } finally {
+        bytes.fill(0);
+      }
+      recovering = record;
+      recoveryInfo = { walletId: recoveryInfo.walletId, readyAt };
     },
     async addImported(make) {
       await ready;
@@ -581,5 +651,29 @@ function decodeRecoveryInProgress(bytes: Uint8Array): RecoveryInProgress {
     };
   } catch (cause) {
     throw new WalletError('VaultCorrupt', 'The stored recovery could not be read.', { cause });
+  }
+}
+
+const COMPLETION_TYPE = 'install-completion';
+
+function encodeCompletion(keys: PartyKeys): Uint8Array {
+  return encodeWire(COMPLETION_TYPE, {
+    signingSecret: keys.signingSecret,
+    agreementSecret: keys.agreementSecret,
+  });
+}
+
+function decodeCompletion(bytes: Uint8Array): PartyKeys {
+  try {
+    const body = asObject(decodeWire(bytes, COMPLETION_TYPE, 1024), COMPLETION_TYPE, [
+      'signingSecret',
+      'agreementSecret',
+    ]);
+    return partyKeysFromSecrets(
+      readBytes(body, 'signingSecret', KEY_BYTES),
+      readBytes(body, 'agreementSecret', KEY_BYTES),
+    );
+  } catch (cause) {
+    throw new WalletError('VaultCorrupt', 'The stored wallet could not be read.', { cause });
   }
 }

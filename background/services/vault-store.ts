@@ -19,6 +19,11 @@ export type VaultRecord = {
   readonly imported?: Readonly<Record<string, Uint8Array>>;
   /** A recovery in progress on this (new) device, sealed under the vault key. */
   readonly recovery?: Uint8Array;
+  /**
+   * While a restore or recovery has servers that have not committed yet: the key that may still
+   * sign their commits (the backup's device key, or the recovery credential), sealed.
+   */
+  readonly completion?: Uint8Array;
   /** Public facts of that recovery, readable while locked. */
   readonly recoveryInfo?: { readonly walletId: string; readonly readyAt: number };
   readonly createdAt: number;

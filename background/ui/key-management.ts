@@ -24,6 +24,8 @@ import type { Services } from '../rpc/types';
 import { encodeDeviceBackup } from '../services/device-backup';
 import type { KitView, UiReplies, UiRequest } from '../ui-api';
 import { backupKit, backupShareKits, bytesToBase64, checkSpec } from './kits';
+import { reportProgress, withProgress } from './progress';
+import { recoveryUiHandlers } from './recovery';
 import { pinnedAsShown, serverUrl } from './servers';
 
 type KeyRequestType =
@@ -148,13 +150,15 @@ export const keyManagementUiHandlers: KeyHandlers = {
       bytes.fill(0);
     }
   },
-  restoreBackup: notAvailable,
-  startRecovery: notAvailable,
-  recoveryStatus: notAvailable,
-  finishRecovery: notAvailable,
-  abandonRecovery: notAvailable,
-  pendingRecoveries: notAvailable,
-  cancelRecovery: notAvailable,
+  restoreBackup: (request, services) =>
+    withProgress(() => recoveryUiHandlers.restoreBackup(request, services, reportProgress)),
+  startRecovery: (request, services) => recoveryUiHandlers.startRecovery(request, services),
+  recoveryStatus: (_request, services) => recoveryUiHandlers.recoveryStatus(services),
+  finishRecovery: (request, services) =>
+    withProgress(() => recoveryUiHandlers.finishRecovery(request, services, reportProgress)),
+  abandonRecovery: (_request, services) => recoveryUiHandlers.abandonRecovery(services),
+  pendingRecoveries: (_request, services) => services.recoveryWatch.check(true),
+  cancelRecovery: (_request, services) => services.recoveryWatch.cancel(),
   getKeyInfo: (_request, services) => {
     services.keyring.wallet();
     return services.keyMaintenance.info();
