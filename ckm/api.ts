@@ -6,8 +6,8 @@
  * enrollment request is signed by the key it enrolls. docs/server-api.md documents the same.
  * @module
  */
-import { decodePoint, type ResharePublic } from '../tss/index';
-import type { SealedMessage } from './channel';
+import { decodePoint, type Point, type ResharePublic } from '../tss/index';
+import { parseSealedMessage, type SealedMessage } from './channel';
 import { CkmError, type CkmErrorCode } from './errors';
 import { type PartyIdentity, parsePartyIdentity } from './identity';
 import { parseSealedList } from './session/messages';
@@ -50,7 +50,7 @@ export const WIRE = {
   error: 'ckm.error',
 } as const;
 
-export const SESSION_KINDS = ['dkg', 'refresh', 'reshare', 'sign'] as const;
+export const SESSION_KINDS = ['dkg', 'refresh', 'reshare', 'sign', 'import'] as const;
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
 export type EnrollRequest = { readonly config: WalletConfig; readonly self: number };
@@ -75,6 +75,23 @@ export type OpenSessionRequest =
       readonly survivors: readonly number[];
       /** The key's public facts, for newcomers (checked by the DKG against the survivors' shares). */
       readonly key: ResharePublic;
+    }
+  | {
+      /**
+       * LEGACY import of a key that existed whole (docs/ckm.md §9): the device dealt a Shamir
+       * split; this server checks its share, then all parties re-share (tss dealerImportConfig).
+       */
+      readonly sessionId: string;
+      readonly kind: 'import';
+      readonly version: number;
+      /** The imported public key (the address the user expects); must equal `commitments[0]`. */
+      readonly publicKey: Point;
+      /** The dealer's Feldman commitments F_0..F_{t−1}, F_k = a_k·G. */
+      readonly commitments: readonly Point[];
+      /** The imported key's chain code (carried into the key share). */
+      readonly chainCode: Uint8Array;
+      /** This server's share f(i), sealed by the device to this server in this session (`import.share`). */
+      readonly share: SealedMessage;
     }
   | {
       readonly sessionId: string;
@@ -349,6 +366,28 @@ export function parseOpenSession(value: unknown): OpenSessionRequest {
         key: parseResharePublic(body.key),
       };
     }
+    case 'import': {
+      const body = record(value, 'open', [
+        'sessionId',
+        'kind',
+        'version',
+        'publicKey',
+        'commitments',
+        'chainCode',
+        'share',
+      ]);
+      if (!Array.isArray(body.commitments) || body.commitments.length > 16)
+        throw new CkmError('MalformedMessage', '"open.commitments" expected at most 16 points');
+      return {
+        sessionId: sessionIdOf(body.sessionId),
+        kind,
+        version: integer(body.version, 'open.version', 1, MAX_VERSION),
+        publicKey: pointOf(body.publicKey, 'open.publicKey'),
+        commitments: body.commitments.map((item, k) => pointOf(item, `open.commitments[${k}]`)),
+        chainCode: bytes(body.chainCode, 'open.chainCode', 32),
+        share: parseSealedMessage(body.share),
+      };
+    }
     case 'sign': {
       const body = record(value, 'open', [
         'sessionId',
@@ -372,13 +411,19 @@ export function parseOpenSession(value: unknown): OpenSessionRequest {
     default:
       throw new CkmError(
         'MalformedMessage',
-        '"open.kind" expected "dkg", "refresh", "reshare" or "sign"',
+        '"open.kind" expected "dkg", "refresh", "reshare", "import" or "sign"',
       );
   }
 }
 
 /** The wire form of an open-session request (configurations and points as plain data). */
 export function openSessionToWire(request: OpenSessionRequest): object {
+  if (request.kind === 'import')
+    return {
+      ...request,
+      publicKey: request.publicKey.toBytes(true),
+      commitments: request.commitments.map((point) => point.toBytes(true)),
+    };
   if (request.kind !== 'reshare') return request;
   return {
     ...request,
@@ -396,15 +441,18 @@ export function resharePublicToWire(key: ResharePublic): object {
   };
 }
 
+/** A compressed secp256k1 point, not the identity. */
+function pointOf(item: unknown, name: string): Point {
+  try {
+    return decodePoint(item, name);
+  } catch {
+    throw new CkmError('MalformedMessage', `"${name}" expected a compressed secp256k1 point`);
+  }
+}
+
 function parseResharePublic(value: unknown, field = 'open.key'): ResharePublic {
   const body = record(value, field, ['publicKey', 'publicShares', 'chainCode']);
-  const point = (item: unknown, name: string) => {
-    try {
-      return decodePoint(item, name);
-    } catch {
-      throw new CkmError('MalformedMessage', `"${name}" expected a compressed secp256k1 point`);
-    }
-  };
+  const point = pointOf;
   if (!Array.isArray(body.publicShares) || body.publicShares.length > 16)
     throw new CkmError('MalformedMessage', `"${field}.publicShares" expected at most 16 pairs`);
   const oldPublicShares = new Map<number, ReturnType<typeof decodePoint>>();

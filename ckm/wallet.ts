@@ -29,6 +29,12 @@ export type WalletConfig = {
   /** 32 lowercase hex characters (16 random bytes). */
   readonly walletId: string;
   readonly threshold: number;
+  /**
+   * `'import'`: the key is a LEGACY import that once existed whole (`ckm/client/import.ts`); the
+   * servers then run an import session instead of a DKG, and the UI marks the account. Absent: the
+   * key is (to be) made by the DKG and never existed whole.
+   */
+  readonly origin?: 'import';
   /** Ascending by index; exactly one is the device. */
   readonly parties: readonly WalletParty[];
   /**
@@ -77,6 +83,7 @@ export function walletConfigToWire(config: WalletConfig): object {
       signingKey: p.identity.signingKey,
       agreementKey: p.identity.agreementKey,
     })),
+    ...(config.origin ? { origin: config.origin } : {}),
     ...(config.recoveryKey ? { recoveryKey: config.recoveryKey } : {}),
     // Omitted when absent, so a configuration without it encodes exactly as before.
     ...(config.recoveryDelaySeconds === undefined
@@ -92,6 +99,7 @@ export function parseWalletConfig(value: unknown): WalletConfig {
     'threshold',
     'parties',
     'recoveryKey',
+    'origin',
     'recoveryDelaySeconds',
   ]);
   if (!isWalletId(record.walletId))
@@ -156,10 +164,13 @@ export function parseWalletConfig(value: unknown): WalletConfig {
   }
   if (record.origin !== undefined && record.origin !== 'import')
     throw new CkmError('MalformedMessage', '"config.origin" expected "import" or nothing');
+  if (record.origin !== undefined && record.origin !== 'import')
+    throw new CkmError('MalformedMessage', '"config.origin" expected "import" or nothing');
   return {
     walletId: record.walletId,
     threshold,
     parties: parsed,
+    ...(record.origin === 'import' ? { origin: 'import' as const } : {}),
     ...(recoveryKey ? { recoveryKey } : {}),
     ...(delay === undefined ? {} : { recoveryDelaySeconds: delay }),
   };

@@ -71,12 +71,12 @@ export type DeviceWalletState = {
 export type Progress =
   | { readonly stage: 'identity' | 'enroll' | 'commit' }
   | {
-      readonly stage: 'dkg' | 'refresh' | 'reshare';
+      readonly stage: 'dkg' | 'refresh' | 'reshare' | 'import';
       readonly step: number;
       readonly steps: number;
     };
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export type ClientOptions = {
   readonly transport?: Transport;
@@ -579,26 +579,35 @@ export class CkmWallet {
   }
 }
 
-/** Runs a DKG-shaped session (new key or refresh) with every server; returns the device's share. */
-async function runKeySession(args: {
+/**
+ * Runs a DKG-shaped session (new key, refresh, re-share, import) with every server; returns the
+ * device's share. `open` may differ per server (an import seals each server its own share, under
+ * `sessionId`, which the caller then picks).
+ */
+export async function runKeySession(args: {
   config: WalletConfig;
   deviceKeys: PartyKeys;
   /** Who signs the HTTP requests (the device, or the recovery credential); default the device. */
   authKeys?: PartyKeys;
   urls: ReadonlyMap<number, string>;
   transport: Transport;
-  kind: 'dkg' | 'refresh' | 'reshare';
+  kind: 'dkg' | 'refresh' | 'reshare' | 'import';
   version: number;
   deviceConfig: DkgConfig;
-  open: DistributiveOmit<OpenSessionRequest, 'sessionId'>;
+  open:
+    | DistributiveOmit<OpenSessionRequest, 'sessionId'>
+    | ((server: number) => DistributiveOmit<OpenSessionRequest, 'sessionId'>);
+  sessionId?: string;
   options: ClientOptions;
 }): Promise<KeyShare> {
   const { config, deviceKeys, urls, transport, options } = args;
   const authKeys = args.authKeys ?? deviceKeys;
   const rng = options.rng ?? cryptoRng;
-  const sessionId = newSessionId();
+  const sessionId = args.sessionId ?? newSessionId();
   const sid = sessionChannelId(config.walletId, sessionId);
   const all = config.parties.map((p) => p.index);
+  const open = args.open;
+  const openFor = typeof open === 'function' ? open : () => open;
   const connections = new Map(
     [...urls].map(([index, url]) => [index, new ServerConnection(url, transport)] as const),
   );
@@ -611,7 +620,7 @@ async function runKeySession(args: {
             await c.open(
               authKeys,
               config.walletId,
-              { sessionId, ...args.open } as OpenSessionRequest,
+              { sessionId, ...openFor(index) } as OpenSessionRequest,
               options.signal,
             ),
           ] as const,

@@ -61,6 +61,7 @@ import { describePayload, parseSignPayload, payloadDigest } from '../payload';
 import { assertEnvelopeSigner } from '../payload/envelope';
 import { primitives } from '../primitives';
 import { sessionChannelId, signSessionNonce } from '../session/ids';
+import { importDkgConfig } from '../session/import';
 import { openTssMessages, parseSealedList, sealTssMessages } from '../session/messages';
 import {
   type DkgState,
@@ -564,6 +565,8 @@ export class CkmServerService {
       case 'dkg': {
         if (request.version !== 1)
           throw new CkmError('InvalidParameters', 'a new key starts at version 1');
+        if (config.origin === 'import')
+          throw new CkmError('InvalidParameters', 'this wallet was enrolled for an import');
         const keys = await this.#store.listKeys(config.walletId);
         if (keys.some((k) => k.status === 'active'))
           throw new CkmError('Conflict', 'this wallet already has a key');
@@ -595,6 +598,18 @@ export class CkmServerService {
       }
       case 'reshare':
         return this.#firstReshare(config, encodedConfig, sid, request, actor);
+      case 'import': {
+        // LEGACY import (ckm/session/import.ts checks the request and the dealt share).
+        if (request.version !== 1)
+          throw new CkmError('InvalidParameters', 'an imported key starts at version 1');
+        const keys = await this.#store.listKeys(config.walletId);
+        if (keys.some((k) => k.status === 'active'))
+          throw new CkmError('Conflict', 'this wallet already has a key');
+        const dkg = importDkgConfig({ config, self, keys: this.#keys, sid, request });
+        for (const k of keys) await this.#store.discardPendingKey(config.walletId, k.version);
+        const out = dkgFirstStep(dkg, this.#rng);
+        return this.#afterDkg(config, self, sid, 'import', 1, all, 1, out);
+      }
       case 'sign': {
         const signers = [...request.signers].sort((a, b) => a - b);
         if (!signers.includes(deviceIndex(config)) || !signers.includes(self))
@@ -659,6 +674,8 @@ export class CkmServerService {
     const next = request.config;
     if (next.walletId !== current.walletId)
       throw new CkmError('InvalidParameters', 'the new configuration is for another wallet');
+    if (next.origin !== current.origin)
+      throw new CkmError('InvalidParameters', 'a re-share keeps the key’s origin (imported or not)');
     const oldDevice = partyOf(current, deviceIndex(current)).identity;
     const newDevice = partyOf(next, deviceIndex(next)).identity;
     const sameDevice =
@@ -1048,7 +1065,7 @@ function decodeSessionState(bytes: Uint8Array): SessionState {
   if (
     typeof value !== 'object' ||
     value === null ||
-    !['dkg', 'refresh', 'reshare', 'sign'].includes(value.kind) ||
+    !['dkg', 'refresh', 'reshare', 'sign', 'import'].includes(value.kind) ||
     !Array.isArray(value.participants) ||
     typeof value.response !== 'object'
   )
