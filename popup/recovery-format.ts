@@ -121,6 +121,15 @@ export function timeUntil(then: number, now = Date.now()): string {
   return `in ${Math.round(s / 86_400)} days`;
 }
 
+/** How long ago, in words at any distance: "just now", "12 min ago", "5 h ago", "3 days ago". */
+export function timeSince(then: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - then) / 1000));
+  if (s < 45) return 'just now';
+  if (s < 3600) return `${Math.max(1, Math.round(s / 60))} min ago`;
+  if (s < 2 * 86_400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} days ago`;
+}
+
 /** A date and time for people ("Dec 8, 14:05"). */
 export function formatDateTime(ms: number): string {
   return new Date(ms).toLocaleString(undefined, {

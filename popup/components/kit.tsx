@@ -72,6 +72,7 @@ export function AnimatedQr(props: { parts: readonly string[]; label: string }) {
         onFocus={() => setFocused(true)}
         onBlur={() => setFocused(false)}
         onClick={() => setStopped((s) => !s)}
+        aria-label={`${props.label}, animated QR code, part ${index + 1} of ${n}; ${stopped ? 'press to play' : 'press to pause'}`}
       >
         <QrCode
           part={props.parts[index] ?? ''}
@@ -133,7 +134,9 @@ export function KitView(props: { kit: Kit; label: string; testid?: string }) {
       </div>
       <div class="field">
         <div class="row between">
-          <label for={`${id}-ur`}>{props.label} as text (UR)</label>
+          <label class="label" for={`${id}-ur`}>
+            {props.label} as text (UR)
+          </label>
           <CopyButton
             text={kit.urText}
             label={`Copy the ${props.label.toLowerCase()} text`}

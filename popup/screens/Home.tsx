@@ -171,7 +171,7 @@ export function Home({ state, onOpenSettings, onOpenApprovals, onOpenImport, ref
               <ChevronDown size={14} />
             </button>
             {account.imported && (
-              <span class="badge caution" data-testid="imported-badge">
+              <span class="badge caution wrap" data-testid="imported-badge">
                 Imported — this key once existed whole in this browser
               </span>
             )}

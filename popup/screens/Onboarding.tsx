@@ -812,7 +812,8 @@ function RecoveryKeyStep(props: {
           <Title>Save your recovery key</Title>
           <p class="lead">
             If you lose this device and its backup, this key moves the wallet to a new device after
-            a {wait} wait that this device can cancel. <strong>It is shown only once.</strong>
+            a waiting period ({wait}) during which this device can cancel.{' '}
+            <strong>It is shown only once.</strong>
           </p>
         </div>
         <div class="card tight row">
@@ -832,7 +833,7 @@ function RecoveryKeyStep(props: {
         ) : (
           <Alert tone="caution">The recovery key is no longer available in this window.</Alert>
         )}
-        <section class="card stack" aria-labelledby="split-key-title">
+        <section class="stack" aria-labelledby="split-key-title">
           <h2 class="section-title" id="split-key-title">
             Split for trusted friends
           </h2>

@@ -47,7 +47,9 @@ function ShareFields(props: {
       {shares.map((text, i) => (
         <div class="field" key={i}>
           <div class="row between">
-            <label for={`${props.idPrefix}-${i}`}>Share {i + 1}</label>
+            <label class="label" for={`${props.idPrefix}-${i}`}>
+              Share {i + 1}
+            </label>
             {shares.length > 2 && (
               <button
                 type="button"

@@ -33,7 +33,7 @@ import {
   shortAddress,
   timeAgo,
 } from '../format';
-import { formatDateTime, formatDuration, timeUntil } from '../recovery-format';
+import { formatDateTime, formatDuration, timeSince, timeUntil } from '../recovery-format';
 
 type State = UiReplies['getState'];
 type Connection = UiReplies['listConnections'][number];
@@ -428,7 +428,7 @@ function KeySection(props: {
               data-testid="key-last-refresh"
               title={info.lastRefreshAt ? formatDateTime(info.lastRefreshAt) : undefined}
             >
-              {info.lastRefreshAt ? timeAgo(info.lastRefreshAt) : 'never'}
+              {info.lastRefreshAt ? timeSince(info.lastRefreshAt) : 'never'}
             </dd>
             <dt>Next refresh</dt>
             <dd title={info.nextRefreshAt ? formatDateTime(info.nextRefreshAt) : undefined}>

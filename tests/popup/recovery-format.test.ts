@@ -11,6 +11,7 @@ import {
   checkWaitingPeriod,
   countdown,
   formatDuration,
+  timeSince,
   timeUntil,
 } from '../../popup/recovery-format';
 
@@ -112,6 +113,14 @@ describe('durations and countdowns', () => {
     expect(timeUntil(5 * 3_600_000, now)).toBe('in 5 h');
     expect(timeUntil(30 * 86_400_000, now)).toBe('in 30 days');
     expect(timeUntil(-3_600_000, now)).toBe('overdue');
+  });
+  it('says how long ago, in days past two days', () => {
+    const now = 100 * 86_400_000;
+    expect(timeSince(now - 10_000, now)).toBe('just now');
+    expect(timeSince(now - 600_000, now)).toBe('10 min ago');
+    expect(timeSince(now - 30 * 3_600_000, now)).toBe('30 h ago');
+    expect(timeSince(now - 3 * 86_400_000, now)).toBe('3 days ago');
+    expect(timeSince(now + 60_000, now)).toBe('just now');
   });
 });
 
