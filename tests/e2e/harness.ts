@@ -314,6 +314,11 @@ async function onboard(
     '[data-testid="created-address"]',
     (el) => el.getAttribute('data-address') ?? el.textContent ?? '',
   );
+  // The recovery key, shown once after creation (issue #7), when the background made one.
+  if (await page.$('[data-testid="recovery-key-saved"]')) {
+    await page.click('[data-testid="recovery-key-confirm"]');
+    await click('recovery-key-saved');
+  }
   await click('onboarding-done');
   await page.close();
   const match = /0x[0-9a-fA-F]{40}/.exec(address);
