@@ -31,6 +31,8 @@ export type AccountsService = {
   /** Creates account 0 for a freshly created key (idempotent). */
   initialize(): Promise<AccountView>;
   add(name?: string): Promise<AccountView>;
+  /** The address `add` would give next (for a preview). */
+  nextAddress(): Hex;
   /** Lists an imported key's account (idempotent for the same wallet id). */
   addImported(args: { walletId: string; address: Hex; name?: string }): Promise<AccountView>;
   /** Marks an imported account as moved to `to` (after "Move to a collaborative key"). */
@@ -95,6 +97,8 @@ export function createAccountsService(keyring: KeyringService): AccountsService 
       await save({ list: [first], selected: 0 });
       return first;
     },
+    nextAddress: () =>
+      derive(Math.max(-1, ...stored.list.filter((a) => !a.imported).map((a) => a.index)) + 1),
     async add(name) {
       await ready;
       if (stored.list.filter((a) => !a.imported).length >= MAX_ACCOUNTS)

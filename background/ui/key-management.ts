@@ -23,6 +23,7 @@ import { WalletError } from '../errors';
 import type { Services } from '../rpc/types';
 import { encodeDeviceBackup } from '../services/device-backup';
 import type { KitView, UiReplies, UiRequest } from '../ui-api';
+import { importUiHandlers } from './import';
 import { backupKit, backupShareKits, bytesToBase64, checkSpec } from './kits';
 import { reportProgress, withProgress } from './progress';
 import { recoveryUiHandlers } from './recovery';
@@ -173,10 +174,10 @@ export const keyManagementUiHandlers: KeyHandlers = {
     const pinned = await pinnedAsShown(normalized, identity);
     return services.keyMaintenance.replaceServer({ party, url: normalized, pinned });
   },
-  previewMnemonic: notAvailable,
-  importMnemonic: notAvailable,
-  importPrivateKey: notAvailable,
-  previewMigration: notAvailable,
-  migrateAccount: notAvailable,
+  previewMnemonic: (request) => importUiHandlers.previewMnemonic(request),
+  importMnemonic: (request, services) => importUiHandlers.importMnemonic(request, services),
+  importPrivateKey: (request, services) => importUiHandlers.importPrivateKey(request, services),
+  previewMigration: (request, services) => importUiHandlers.previewMigration(request, services),
+  migrateAccount: (request, services) => importUiHandlers.migrateAccount(request, services),
   exportIdentity: notAvailable,
 };
