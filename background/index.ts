@@ -15,6 +15,7 @@ import { createAccountsService } from './services/accounts';
 import { createActivityService } from './services/activity';
 import { createApprovalsService, type WindowOpener } from './services/approvals';
 import { createAssetsService } from './services/assets';
+import { createIdentityService } from './services/identity';
 import { registerInpageScripts } from './services/inpage-registration';
 import { createKeyMaintenanceService } from './services/key-maintenance';
 import { createKeyringService } from './services/keyring';
@@ -56,6 +57,7 @@ export function createServices(deps: ServiceDeps = {}): Services {
   const subscriptions = createSubscriptionsService(networks, events);
   const keyMaintenance = createKeyMaintenanceService({ keyring, settings });
   const recoveryWatch = createRecoveryWatchService({ keyring });
+  const identity = createIdentityService({ keyring, keyMaintenance });
   return {
     settings,
     networks,
@@ -71,6 +73,7 @@ export function createServices(deps: ServiceDeps = {}): Services {
     subscriptions,
     keyMaintenance,
     recoveryWatch,
+    identity,
   };
 }
 
@@ -102,7 +105,11 @@ export function wireAccountEvents(services: Services): void {
   };
   const all = () => notify(services.events.origins());
   services.keyring.on((event) => {
-    if (event === 'created') void services.keyMaintenance.startSchedule();
+    if (event === 'created') {
+      void services.keyMaintenance.startSchedule();
+      // The identity starts with the key, so every later change is recorded.
+      void services.identity.start().catch(() => {});
+    }
     if (event === 'locked' || event === 'unlocked') all();
     broadcastUiEvent({ type: 'stateChanged' });
   });

@@ -191,8 +191,11 @@ export type UiRequest =
   | { type: 'previewMigration'; index: number }
   /** Moves ETH and watched tokens of imported account `index` to a fresh collaborative account. */
   | { type: 'migrateAccount'; index: number }
-  /** The wallet's identity document and rotation chain (a signed Envelope) as a file and UR. */
-  | { type: 'exportIdentity' }
+  /**
+   * The wallet's identity document and rotation chain (a signed Envelope) as a file and UR; with
+   * `index`, that imported account's (whose chain ends in its move to a collaborative key).
+   */
+  | { type: 'exportIdentity'; index?: number }
   | { type: 'unlock'; password: string }
   | { type: 'lock' }
   | { type: 'addAccount'; name?: string }

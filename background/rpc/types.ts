@@ -7,6 +7,7 @@ import type { AccountsService } from '../services/accounts';
 import type { ActivityService } from '../services/activity';
 import type { ApprovalsService } from '../services/approvals';
 import type { AssetsService } from '../services/assets';
+import type { IdentityService } from '../services/identity';
 import type { KeyMaintenanceService } from '../services/key-maintenance';
 import type { KeyringService } from '../services/keyring';
 import type { NetworksService } from '../services/networks';
@@ -44,6 +45,7 @@ export type Services = {
   readonly subscriptions: SubscriptionsService;
   readonly keyMaintenance: KeyMaintenanceService;
   readonly recoveryWatch: RecoveryWatchService;
+  readonly identity: IdentityService;
 };
 
 export type RpcRequest = { readonly method: string; readonly params?: unknown };

@@ -46,17 +46,29 @@ export type KeyChange = {
 /** What runs a refresh; the identity service wraps it to sign the rotation record around it. */
 export type RefreshRunner = (wallet: CkmWallet) => Promise<void>;
 
+export type ServerReplacement = {
+  readonly party: number;
+  readonly url: string;
+  readonly pinned: PartyIdentity;
+  /** The newcomer's name as it presented itself. */
+  readonly name: string;
+};
+
+/** What runs a server replacement (the identity service wraps it too). */
+export type ReshareRunner = (wallet: CkmWallet, replacement: ServerReplacement) => Promise<void>;
+
 export type KeyMaintenanceService = {
   readonly ready: Promise<void>;
   info(): KeyInfo;
   /** Refreshes every share now. @throws {WalletError} `Busy`, `Locked`, `ServerUnavailable` */
   refresh(): Promise<KeyInfo>;
   /** Replaces server `party` by the one at `url`, pinned to `pinned`. */
-  replaceServer(args: { party: number; url: string; pinned: PartyIdentity }): Promise<KeyInfo>;
+  replaceServer(args: ServerReplacement): Promise<KeyInfo>;
   /** A new wallet (created, restored, recovered) starts its schedule now. */
   startSchedule(): Promise<void>;
   /** Lets the identity service sign rotation records around each refresh. */
   setRefreshRunner(runner: RefreshRunner): void;
+  setReshareRunner(runner: ReshareRunner): void;
   onChange(listener: (change: KeyChange) => void): void;
 };
 
@@ -91,6 +103,8 @@ export function createKeyMaintenanceService(deps: {
   let stored: Stored = {};
   let busy: KeyInfo['busy'];
   let runRefresh: RefreshRunner = (wallet) => wallet.refresh();
+  let runReshare: ReshareRunner = (wallet, r) =>
+    wallet.reshare({ replace: r.party, url: r.url, pinned: r.pinned });
   const listeners = new Set<(change: KeyChange) => void>();
 
   const save = async (next: Stored) => {
@@ -190,13 +204,13 @@ export function createKeyMaintenanceService(deps: {
       await refreshNow();
       return info();
     },
-    async replaceServer({ party, url, pinned }) {
+    async replaceServer(replacement) {
       await ready;
       const wallet = keyring.wallet();
       await exclusive('replace', async () => {
         const before = wallet.state;
         try {
-          await wallet.reshare({ replace: party, url, pinned });
+          await runReshare(wallet, replacement);
         } catch (cause) {
           throw asWalletError(cause, 'Replacing the server');
         }
@@ -212,6 +226,9 @@ export function createKeyMaintenanceService(deps: {
     },
     setRefreshRunner: (runner) => {
       runRefresh = runner;
+    },
+    setReshareRunner: (runner) => {
+      runReshare = runner;
     },
     onChange: (listener) => void listeners.add(listener),
   };

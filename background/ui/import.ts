@@ -239,6 +239,11 @@ export const importUiHandlers = {
     // The watched tokens now belong to the new account.
     for (const token of tokens) await services.assets.add(chainId, to.address, token);
     await services.accounts.markMoved(account.index, to.address);
+    // The imported key's identity records the move (signed by both keys); the funds are moved
+    // whatever happens to this signature, so a failure here is not the migration's.
+    await services.identity
+      .recordMigration(services.keyring.importedWallet(account.walletId as string), [to.index])
+      .catch(() => {});
     return { hashes, to };
   },
 };

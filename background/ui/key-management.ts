@@ -3,13 +3,13 @@
  * (new device and old device), refresh, server replacement, MetaMask import and migration, and
  * the identity document. Merged into the popup's handler table by `ui-handlers.ts`.
  *
- * Each request is answered by the service that owns it; a request whose service is not wired
- * yet answers `NotAvailable` (the popup shows that sentence) rather than pretending.
+ * Each request is answered by the service that owns it.
  * @module
  */
 import browser from 'webextension-polyfill';
 import { fromHex, toHex } from '../../ckm/bytes';
 import type { DeviceWalletState } from '../../ckm/client/wallet';
+import { isCkmError } from '../../ckm/errors';
 import { generatePartyKeys, type PartyKeys } from '../../ckm/identity';
 import {
   type RecoveryKit,
@@ -18,6 +18,7 @@ import {
   recoveryKitToUr,
   splitRecoveryKit,
 } from '../../ckm/recovery-kit';
+import type { Envelope } from '../../envelope/envelope';
 import { envelopeToUr, envelopeToUrParts } from '../../envelope/ur';
 import { WalletError } from '../errors';
 import type { Services } from '../rpc/types';
@@ -27,7 +28,7 @@ import { importUiHandlers } from './import';
 import { backupKit, backupShareKits, bytesToBase64, checkSpec } from './kits';
 import { reportProgress, withProgress } from './progress';
 import { recoveryUiHandlers } from './recovery';
-import { pinnedAsShown, serverUrl } from './servers';
+import { pinnedAsShown, probedName, serverUrl } from './servers';
 
 type KeyRequestType =
   | 'splitRecoveryKit'
@@ -56,10 +57,6 @@ type KeyHandlers = {
     request: Extract<UiRequest, { type: K }>,
     services: Services,
   ) => Promise<UiReplies[K]> | UiReplies[K];
-};
-
-const notAvailable = (): never => {
-  throw new WalletError('NotAvailable', 'This part of the wallet is not available yet.');
 };
 
 /** The recovery key made at creation waits here (memory only) until the user says it is saved. */
@@ -172,12 +169,42 @@ export const keyManagementUiHandlers: KeyHandlers = {
     if (!Number.isInteger(party) || !server)
       throw new WalletError('InvalidInput', 'Choose one of the wallet’s servers to replace.');
     const pinned = await pinnedAsShown(normalized, identity);
-    return services.keyMaintenance.replaceServer({ party, url: normalized, pinned });
+    return services.keyMaintenance.replaceServer({
+      party,
+      url: normalized,
+      pinned,
+      name: probedName(normalized),
+    });
   },
   previewMnemonic: (request) => importUiHandlers.previewMnemonic(request),
   importMnemonic: (request, services) => importUiHandlers.importMnemonic(request, services),
   importPrivateKey: (request, services) => importUiHandlers.importPrivateKey(request, services),
   previewMigration: (request, services) => importUiHandlers.previewMigration(request, services),
   migrateAccount: (request, services) => importUiHandlers.migrateAccount(request, services),
-  exportIdentity: notAvailable,
+  async exportIdentity({ index }, services) {
+    let walletId: string | undefined;
+    if (index !== undefined) {
+      const account = services.accounts.list().find((a) => a.index === index);
+      if (!account?.walletId) throw new WalletError('InvalidInput', 'Choose an imported account.');
+      walletId = account.walletId;
+    }
+    let file: Envelope;
+    try {
+      file = await services.identity.file(walletId);
+    } catch (cause) {
+      if (isCkmError(cause))
+        throw new WalletError(
+          'ServerUnavailable',
+          `The identity could not be signed: ${cause.shortMessage}.`,
+          { cause },
+        );
+      throw cause;
+    }
+    return {
+      fileName: 'ckm-wallet-identity.envelope',
+      fileBase64: bytesToBase64(file.toBytes()),
+      urText: envelopeToUr(file),
+      qrParts: envelopeToUrParts(file),
+    };
+  },
 };

@@ -10,8 +10,9 @@ import { fetchTransport } from '../../ckm/client/transport';
 import { identityId, type PartyIdentity } from '../../ckm/identity';
 import { WalletError } from '../errors';
 
-/** Identities shown in the popup, by URL. */
+/** Identities shown in the popup, by URL, and the names they came with. */
 const probed = new Map<string, PartyIdentity>();
+const names = new Map<string, string>();
 const MAX_PROBED = 64;
 
 export function serverUrl(url: unknown): string {
@@ -37,6 +38,7 @@ export async function probe(url: string): Promise<{ url: string; name: string; i
     fetchTransport({ timeoutMs: 10_000 }),
   ).identity();
   setBounded(probed, url, document.document.identity, MAX_PROBED);
+  setBounded(names, url, document.document.name, MAX_PROBED);
   return { url, name: document.document.name, identity: identityId(document.document.identity) };
 }
 
@@ -54,3 +56,6 @@ export async function pinnedAsShown(url: string, shown: unknown): Promise<PartyI
     );
   return pinned;
 }
+
+/** The name the server at `url` gave when it was last probed. */
+export const probedName = (url: string): string => names.get(url) ?? url;
