@@ -47,6 +47,11 @@ export type StartOptions = {
   readonly limits?: Partial<ServerLimits>;
   /** A pino destination; default stdout. */
   readonly logDestination?: pino.DestinationStream;
+  /**
+   * The wallet logic's clock (recovery waiting periods, session expiry), for tests that wait out
+   * a waiting period without waiting; request timestamps are still checked against `Date.now`.
+   */
+  readonly serviceNow?: () => number;
 };
 
 export type RunningServer = {
@@ -107,6 +112,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     keys,
     sessionTtlSeconds: limits.sessionTtlSeconds,
     maxSessionsPerWallet: limits.maxSessionsPerWallet,
+    ...(options.serviceNow ? { now: options.serviceNow } : {}),
   });
   let draining = false;
   const app = createApp(

@@ -16,13 +16,15 @@ import {
   isTssError,
   type KeyShare,
   publicKeyToAddress,
+  type ResharePublic,
   type Rng,
   refreshConfig,
   reshareConfig,
   type ThresholdSignature,
 } from '../../tss/index';
-import type { OpenSessionRequest, StepResponse } from '../api';
-import { bytesEqual } from '../bytes';
+import type { OpenSessionRequest, RecoveryView, StepResponse } from '../api';
+import { bytesEqual, toHex } from '../bytes';
+import { encodeWire } from '../codec';
 import { CkmError, isCkmError } from '../errors';
 import { generatePartyKeys, type PartyIdentity, type PartyKeys } from '../identity';
 import { parseSignPayload, payloadDigest, type SignPayload } from '../payload';
@@ -41,9 +43,11 @@ import {
   DEVICE_PARTY,
   deviceIndex,
   newWalletId,
+  parseWalletConfig,
   partyOf,
   type WalletConfig,
   type WalletParty,
+  walletConfigToWire,
   walletContext,
 } from '../wallet';
 import { ServerConnection } from './connection';
@@ -103,6 +107,8 @@ export async function createWallet(
     deviceKeys?: PartyKeys;
     /** Public key of a recovery credential (see {@link recoverWithServers}); none by default. */
     recoveryKey?: Uint8Array;
+    /** The recovery's waiting period in seconds (1 s..31 days; default 48 h); needs `recoveryKey`. */
+    recoveryDelaySeconds?: number;
   } & ClientOptions,
 ): Promise<CkmWallet> {
   const { servers, threshold } = args;
@@ -131,7 +137,12 @@ export async function createWallet(
     threshold,
     parties,
     ...(args.recoveryKey ? { recoveryKey: args.recoveryKey } : {}),
+    ...(args.recoveryDelaySeconds === undefined
+      ? {}
+      : { recoveryDelaySeconds: args.recoveryDelaySeconds }),
   };
+  // The same checks the servers make (a wrong delay is refused here, before any enrollment).
+  parseWalletConfig(walletConfigToWire(config));
   args.onProgress?.({ stage: 'enroll' });
   await Promise.all(connections.map((c, k) => c.enroll(deviceKeys, config, k + 2, args.signal)));
   const urls = new Map(connections.map((c, k) => [k + 2, c.url]));
@@ -169,21 +180,244 @@ export async function createWallet(
   return wallet;
 }
 
+/** The credential and the servers of a wallet to recover, as the new device knows them. */
+export type RecoveryTarget = {
+  walletId: string;
+  /** Every server of the wallet (matched to its party by the identity it presents). */
+  servers: readonly ServerChoice[];
+  /** The recovery credential: its Ed25519 key signs the requests. */
+  recoveryKeys: PartyKeys;
+} & ClientOptions;
+
+/** One server's view of the wallet's latest recovery. */
+export type ServerRecoveryStatus = {
+  readonly party: number;
+  readonly url: string;
+  readonly name: string;
+} & RecoveryView;
+
 /**
- * Recovery without a backup (ARCHITECTURE.md flow 4b): the user's recovery credential asks the
- * servers to re-share the key to this new device. Every server takes part with its share; the
- * new device joins at a fresh party index; the lost device's share stops matching anyone's.
- * `recoveryKeys` is the credential (its Ed25519 key signs the requests); the servers refuse it for
- * anything but this. The waiting period and the old device's veto belong to the product layer.
+ * Recovery without a backup, step 1 (ARCHITECTURE.md flow 4b; docs/ckm.md §5): the credential
+ * asks every server to start the waiting period for the new device `deviceKeys` (persist them
+ * first: the finish must use the same identity). Answers per server when it started and when the
+ * waiting period ends (`readyAt`, by that server's clock). Repeating it for the same device is
+ * harmless; while a recovery to another device is pending, a server answers `Conflict`.
+ */
+export async function startRecovery(
+  args: RecoveryTarget & { deviceKeys: PartyKeys },
+): Promise<{ party: number; url: string; startedAt: number; readyAt: number }[]> {
+  const located = await locateWallet(args);
+  return Promise.all(
+    [...located.urls].map(async ([party, url]) => {
+      const view = await new ServerConnection(url, located.transport).startRecovery(
+        args.recoveryKeys,
+        args.walletId,
+        args.deviceKeys.identity,
+        args.signal,
+      );
+      if (!view.pending)
+        throw new CkmError('ProtocolAborted', `${url} did not start the recovery`, {
+          culprit: party,
+        });
+      return { party, url, startedAt: view.pending.startedAt, readyAt: view.pending.readyAt };
+    }),
+  );
+}
+
+/** Every server's view of the wallet's latest recovery, read with the credential (the new device). */
+export async function recoveryStatus(args: RecoveryTarget): Promise<ServerRecoveryStatus[]> {
+  const located = await locateWallet(args);
+  return Promise.all(
+    [...located.urls].map(async ([party, url]) => ({
+      party,
+      url,
+      name: located.names.get(party) ?? url,
+      ...(await new ServerConnection(url, located.transport).recoveryStatus(
+        args.recoveryKeys,
+        args.walletId,
+        args.signal,
+      )),
+    })),
+  );
+}
+
+/**
+ * Where a recovery to `device` stands across the servers (for the new device's screen):
+ * `cancelled` if any server cancelled it after it started (the old device refused); `ready` once
+ * every server holds it pending and its waiting period is over; `waiting` until the latest
+ * `readyAt`; `none` if some server holds no pending recovery for this device.
+ */
+export function recoveryOutlook(
+  statuses: readonly RecoveryView[],
+  device: PartyIdentity,
+  now: number = Date.now(),
+): { state: 'none' | 'waiting' | 'ready' | 'cancelled'; readyAt?: number } {
+  const mine = (view: RecoveryView) =>
+    view.pending !== undefined &&
+    bytesEqual(view.pending.newDevice.signingKey, device.signingKey) &&
+    bytesEqual(view.pending.newDevice.agreementKey, device.agreementKey);
+  if (statuses.length === 0) return { state: 'none' };
+  if (statuses.every(mine)) {
+    const readyAt = Math.max(...statuses.map((v) => v.pending?.readyAt ?? 0));
+    return { state: readyAt <= now ? 'ready' : 'waiting', readyAt };
+  }
+  if (statuses.some((v) => !v.pending && v.cancelledAt !== undefined))
+    return { state: 'cancelled' };
+  return { state: 'none' };
+}
+
+/**
+ * The credential withdraws its pending recovery at every server (e.g. the user found the old
+ * device after all). Servers with nothing pending are left as they are.
+ */
+export async function abandonRecovery(args: RecoveryTarget): Promise<void> {
+  const located = await locateWallet(args);
+  await Promise.all(
+    [...located.urls.values()].map(async (url) => {
+      const connection = new ServerConnection(url, located.transport);
+      const view = await connection.recoveryStatus(args.recoveryKeys, args.walletId, args.signal);
+      if (view.pending)
+        await connection.cancelRecovery(
+          args.recoveryKeys,
+          args.walletId,
+          view.pending.startedAt,
+          args.signal,
+        );
+    }),
+  );
+}
+
+/**
+ * Recovery without a backup, step 2: once every server's waiting period for this device is over
+ * (`recoveryOutlook(...).state === 'ready'`), the credential asks the servers to re-share the key
+ * to the new device `deviceKeys` (the one named at {@link startRecovery}). Every server takes part
+ * with its share; the new device joins at a fresh party index; the lost device's share stops
+ * matching anyone's. Before the waiting period ends a server answers `RecoveryPending` (with
+ * `readyAt`); after the old device cancelled, `RecoveryCancelled`.
+ *
+ * The new state reaches `onStateChange` before any server commits. If the call fails after that,
+ * finish with {@link completeRecovery} and the persisted state; if it fails before, call this again.
  */
 export async function recoverWithServers(
-  args: {
-    walletId: string;
-    servers: readonly ServerChoice[];
-    recoveryKeys: PartyKeys;
-    deviceKeys?: PartyKeys;
-  } & ClientOptions,
+  args: RecoveryTarget & { deviceKeys: PartyKeys },
 ): Promise<CkmWallet> {
+  const { config, key, active, urls, transport } = await locateWallet(args);
+  return moveToNewDevice({
+    current: config,
+    key,
+    fromVersion: active,
+    urls,
+    transport,
+    deviceKeys: args.deviceKeys,
+    authKeys: args.recoveryKeys,
+    options: args,
+  });
+}
+
+/**
+ * Finishes a recovery that stopped after the new device persisted its state (`state.uncommitted`
+ * not empty): a server that has not committed still knows only the old device, so the credential
+ * signs the commits. Returns the recovered wallet.
+ */
+export async function completeRecovery(
+  args: { state: DeviceWalletState; recoveryKeys: PartyKeys } & ClientOptions,
+): Promise<CkmWallet> {
+  const wallet = new CkmWallet(args.state, args);
+  await wallet.commitPending({
+    ...(args.signal ? { signal: args.signal } : {}),
+    strict: true,
+    authKeys: args.recoveryKeys,
+  });
+  return wallet;
+}
+
+/**
+ * Restore from a backup on a fresh profile (ARCHITECTURE.md flow 4a; docs/ckm.md §5): `state`
+ * is the device state read from the backup. Its share may be stale (the servers may have
+ * refreshed since) and the backup may be copied, so it is not used: the key moves to a NEW device
+ * identity (`deviceKeys`, fresh by default) at a fresh party index, every server a survivor,
+ * exactly as a recovery does, authenticated by the backup's device key and with no waiting
+ * period. Afterwards the backup's device identity is refused by every server and its share
+ * matches nobody's; the address is unchanged. Make a new backup afterwards.
+ *
+ * The new state reaches `onStateChange` before any server commits. If the call fails after that,
+ * finish with {@link completeRestore}; if it fails before, call this again.
+ */
+export async function restoreFromBackup(
+  args: { state: DeviceWalletState; deviceKeys?: PartyKeys } & ClientOptions,
+): Promise<CkmWallet> {
+  const transport = args.transport ?? fetchTransport();
+  const backup = args.state;
+  const walletId = backup.config.walletId;
+  // The servers' current facts (the backup's version may be behind): every server must agree.
+  const statuses = await Promise.all(
+    [...backup.urls].map(async ([party, url]) => {
+      const status = await new ServerConnection(url, transport).status(
+        backup.deviceKeys,
+        walletId,
+        args.signal,
+      );
+      if (status.party !== party)
+        throw new CkmError('InvalidParameters', `${url} is not party ${party} of this wallet`);
+      return status;
+    }),
+  );
+  const first = statuses[0];
+  const current = first?.config;
+  const active = first?.keys.find((k) => k.status === 'active');
+  if (!current || !first.key || !active)
+    throw new CkmError('NotFound', 'the servers hold no active key for this wallet');
+  const encoded = (c: WalletConfig | undefined) =>
+    c ? toHex(encodeWire('ckm.wallet.config', walletConfigToWire(c))) : '';
+  for (const status of statuses)
+    if (
+      encoded(status.config) !== encoded(current) ||
+      status.keys.find((k) => k.status === 'active')?.version !== active.version ||
+      !status.key?.publicKey.equals(first.key.publicKey)
+    )
+      throw new CkmError(
+        'Conflict',
+        'the servers disagree about the wallet (finish an interrupted change first)',
+      );
+  if (!first.key.publicKey.equals(backup.share.publicKey))
+    throw new CkmError('InvalidParameters', 'the backup is of another key');
+  return moveToNewDevice({
+    current,
+    key: first.key,
+    fromVersion: active.version,
+    urls: backup.urls,
+    transport,
+    deviceKeys: args.deviceKeys ?? generatePartyKeys(args.rng),
+    authKeys: backup.deviceKeys,
+    options: args,
+  });
+}
+
+/**
+ * Finishes a restore that stopped after the new device persisted its state: a server that has
+ * not committed still knows only the backup's device, whose key signs the commits.
+ */
+export async function completeRestore(
+  args: { state: DeviceWalletState; backupDeviceKeys: PartyKeys } & ClientOptions,
+): Promise<CkmWallet> {
+  const wallet = new CkmWallet(args.state, args);
+  await wallet.commitPending({
+    ...(args.signal ? { signal: args.signal } : {}),
+    strict: true,
+    authKeys: args.backupDeviceKeys,
+  });
+  return wallet;
+}
+
+/** The wallet as the credential finds it: configuration, key facts, and a URL per server party. */
+async function locateWallet(args: RecoveryTarget): Promise<{
+  config: WalletConfig;
+  key: ResharePublic;
+  active: number;
+  urls: Map<number, string>;
+  names: Map<number, string>;
+  transport: Transport;
+}> {
   const transport = args.transport ?? fetchTransport();
   const connections = args.servers.map((s) => new ServerConnection(s.url, transport));
   args.onProgress?.({ stage: 'identity' });
@@ -199,6 +433,7 @@ export async function recoverWithServers(
     throw new CkmError('NotFound', 'the server has no active key for this wallet');
   // Match each configured server to a URL by its pinned identity keys.
   const urls = new Map<number, string>();
+  const names = new Map<number, string>();
   for (const party of config.parties) {
     if (party.role !== 'server') continue;
     const k = documents.findIndex(
@@ -208,26 +443,46 @@ export async function recoverWithServers(
     );
     if (k < 0) throw new CkmError('InvalidParameters', `no URL given for server ${party.name}`);
     urls.set(party.index, (connections[k] as ServerConnection).url);
+    names.set(party.index, party.name);
   }
-  if (urls.size < config.threshold)
-    throw new CkmError('InvalidParameters', 'too few servers to recover the key');
-  const deviceKeys = args.deviceKeys ?? generatePartyKeys(args.rng);
-  const newIndex = Math.max(...config.parties.map((p) => p.index)) + 1;
+  return { config, key, active: active.version, urls, names, transport };
+}
+
+/**
+ * The re-share shared by recovery and restore: every server a survivor, the new device a
+ * newcomer at a fresh index, everything else unchanged (the servers check exactly this shape).
+ * `authKeys` (the credential, or the backup's device key) signs every request, the commits too:
+ * until a server commits it knows only the old device.
+ */
+async function moveToNewDevice(args: {
+  current: WalletConfig;
+  key: ResharePublic;
+  fromVersion: number;
+  urls: ReadonlyMap<number, string>;
+  transport: Transport;
+  deviceKeys: PartyKeys;
+  authKeys: PartyKeys;
+  options: ClientOptions;
+}): Promise<CkmWallet> {
+  const { current, key, urls, transport, deviceKeys, options } = args;
+  if (urls.size < current.threshold)
+    throw new CkmError('InvalidParameters', 'too few servers to move the key');
+  const newIndex = Math.max(...current.parties.map((p) => p.index)) + 1;
   if (newIndex > 16) throw new CkmError('InvalidParameters', 'no party index left (16 at most)');
   const next: WalletConfig = {
-    ...config,
+    ...current,
     parties: [
-      ...config.parties.filter((p) => p.role !== 'device'),
+      ...current.parties.filter((p) => p.role !== 'device'),
       { index: newIndex, role: 'device', name: 'device', identity: deviceKeys.identity },
     ],
   };
   const survivors = [...urls.keys()];
-  const version = active.version + 1;
+  const version = args.fromVersion + 1;
   const parties = next.parties.map((p) => p.index);
   const share = await runKeySession({
     config: next,
     deviceKeys,
-    authKeys: args.recoveryKeys,
+    authKeys: args.authKeys,
     urls,
     transport,
     kind: 'reshare',
@@ -242,39 +497,32 @@ export async function recoverWithServers(
     }),
     open: {
       kind: 'reshare',
-      fromVersion: active.version,
+      fromVersion: args.fromVersion,
       version,
       config: next,
       survivors,
       key,
     },
-    options: args,
+    options,
   });
   if (!share.publicKey.equals(key.publicKey))
-    throw new CkmError('ProtocolAborted', 'the recovered key is not the wallet’s key');
+    throw new CkmError('ProtocolAborted', 'the moved key is not the wallet’s key');
   const state: DeviceWalletState = {
     config: next,
-    urls,
+    urls: new Map(urls),
     deviceKeys,
     version,
     share,
     uncommitted: [...urls.keys()],
   };
-  await args.onStateChange?.(state);
-  // Until a server commits, it still knows the old device only: the credential signs the commits.
-  args.onProgress?.({ stage: 'commit' });
-  await Promise.all(
-    [...urls.values()].map((url) =>
-      new ServerConnection(url, transport).commit(
-        args.recoveryKeys,
-        args.walletId,
-        version,
-        args.signal,
-      ),
-    ),
-  );
-  const wallet = new CkmWallet({ ...state, uncommitted: [] }, args);
-  await args.onStateChange?.(wallet.state);
+  await options.onStateChange?.(state);
+  options.onProgress?.({ stage: 'commit' });
+  const wallet = new CkmWallet(state, options);
+  await wallet.commitPending({
+    ...(options.signal ? { signal: options.signal } : {}),
+    strict: true,
+    authKeys: args.authKeys,
+  });
   return wallet;
 }
 
@@ -461,11 +709,74 @@ export class CkmWallet {
   }
 
   /**
-   * Tells every server that has not confirmed it to commit the current version. With `strict`,
-   * throws if any server could not be reached (the others are still committed).
+   * The old device's watch (docs/ckm.md §5): each server's pending recovery, if any. A server
+   * that cannot be reached is reported with its `error`; the others still answer.
    */
-  async commitPending(args: { signal?: AbortSignal; strict?: boolean } = {}): Promise<void> {
-    const { config, deviceKeys, urls, version } = this.#state;
+  async pendingRecoveries(
+    args: { signal?: AbortSignal } = {},
+  ): Promise<(ServerRecoveryStatus & { error?: CkmError })[]> {
+    const { config, deviceKeys, urls } = this.#state;
+    return Promise.all(
+      [...urls].map(async ([party, url]) => {
+        const name = partyOf(config, party).name;
+        try {
+          const view = await new ServerConnection(url, this.#transport).recoveryStatus(
+            deviceKeys,
+            config.walletId,
+            args.signal,
+          );
+          return { party, url, name, ...view };
+        } catch (error) {
+          return { party, url, name, error: asCkmError(error, party) };
+        }
+      }),
+    );
+  }
+
+  /**
+   * The old device's veto: cancels the pending recovery at every server that holds one (within
+   * its waiting period; afterwards a server answers `Conflict`). One unreachable server is
+   * reported in `failed`; the others are still cancelled, and a single server that refuses is
+   * enough to stop the recovery (it needs every server).
+   */
+  async cancelRecovery(
+    args: { signal?: AbortSignal } = {},
+  ): Promise<{ cancelled: number[]; failed: { party: number; error: CkmError }[] }> {
+    const { config, deviceKeys } = this.#state;
+    const views = await this.pendingRecoveries(args);
+    const cancelled: number[] = [];
+    const failed: { party: number; error: CkmError }[] = [];
+    await Promise.all(
+      views.map(async (view) => {
+        if (view.error) return void failed.push({ party: view.party, error: view.error });
+        if (!view.pending) return;
+        try {
+          await new ServerConnection(view.url, this.#transport).cancelRecovery(
+            deviceKeys,
+            config.walletId,
+            view.pending.startedAt,
+            args.signal,
+          );
+          cancelled.push(view.party);
+        } catch (error) {
+          failed.push({ party: view.party, error: asCkmError(error, view.party) });
+        }
+      }),
+    );
+    return { cancelled: cancelled.sort((a, b) => a - b), failed };
+  }
+
+  /**
+   * Tells every server that has not confirmed it to commit the current version. With `strict`,
+   * throws if any server could not be reached (the others are still committed). `authKeys`
+   * signs the commits instead of the device key: after a recovery or restore, a server that has
+   * not committed still knows only the old device (see {@link completeRecovery}).
+   */
+  async commitPending(
+    args: { signal?: AbortSignal; strict?: boolean; authKeys?: PartyKeys } = {},
+  ): Promise<void> {
+    const { config, urls, version } = this.#state;
+    const deviceKeys = args.authKeys ?? this.#state.deviceKeys;
     const outcomes = await Promise.allSettled(
       this.#state.uncommitted.map(async (index) => {
         const url = urls.get(index) as string;

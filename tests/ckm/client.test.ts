@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WIRE } from '../../ckm/api';
 import { ServerConnection } from '../../ckm/client/connection';
 import type { HttpRequest } from '../../ckm/client/transport';
-import { type CkmWallet, createWallet, recoverWithServers } from '../../ckm/client/wallet';
+import {
+  type CkmWallet,
+  createWallet,
+  recoverWithServers,
+  startRecovery,
+} from '../../ckm/client/wallet';
 import { decodeWire, encodeWire } from '../../ckm/codec';
 import { CkmError } from '../../ckm/errors';
 import { generatePartyKeys, type PartyKeys } from '../../ckm/identity';
@@ -336,6 +341,7 @@ describe('recovery with the servers (no backup)', { timeout: 120_000 }, () => {
       threshold: 2,
       transport: cluster.transport,
       recoveryKey: recoveryKeys.identity.signingKey,
+      recoveryDelaySeconds: 1,
     });
     await lost.sign({ payload: transfer(0) });
     // The credential alone cannot sign anything.
@@ -352,12 +358,17 @@ describe('recovery with the servers (no backup)', { timeout: 120_000 }, () => {
       }),
       'Unauthorized',
     );
-    const recovered = await recoverWithServers({
+    const target = {
       walletId: lost.state.config.walletId,
       servers: cluster.servers.slice(0, 2).map((s) => ({ url: s.url })),
       recoveryKeys,
+      deviceKeys: generatePartyKeys(),
       transport: cluster.transport,
-    });
+    };
+    // The waiting period (1 s here; tests/ckm/recovery.test.ts covers the veto) starts first.
+    await startRecovery(target);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const recovered = await recoverWithServers(target);
     expect(recovered.address).toBe(lost.address);
     expect(recovered.state.config.parties.map((p) => [p.index, p.role])).toEqual([
       [2, 'server'],
@@ -393,6 +404,7 @@ describe('recovery with the servers (no backup)', { timeout: 120_000 }, () => {
         walletId: plain.state.config.walletId,
         servers: cluster.servers.slice(0, 2).map((s) => ({ url: s.url })),
         recoveryKeys,
+        deviceKeys: generatePartyKeys(),
         transport: cluster.transport,
       }),
       'Unauthorized',

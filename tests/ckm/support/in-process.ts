@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { HttpRequest, Transport } from '../../../ckm/client/transport';
 import { CkmError } from '../../../ckm/errors';
 import { type RunningServer, type ServerLimits, startServer } from '../../../server/start';
+import { openStorage } from '../../../server/storage';
 
 export type InProcessServer = {
   readonly url: string;
@@ -25,6 +26,11 @@ export type InProcessCluster = {
   /** Optional hook to change a request on its way (tests of a hostile relay or network). */
   intercept?: (request: HttpRequest) => HttpRequest | undefined;
   restart(index: number): Promise<void>;
+  /**
+   * Server `index`'s active share of `walletId` as stored (decrypted), read from its database
+   * while the server is stopped; the server is started again afterwards.
+   */
+  readActiveShare(index: number, walletId: string): Promise<Uint8Array | undefined>;
   close(): Promise<void>;
 };
 
@@ -33,12 +39,14 @@ const KEK = 'ab'.repeat(32);
 export async function startCluster(
   count: number,
   limits: Partial<ServerLimits> = {},
+  /** The servers' wallet-logic clock (e.g. to wait out a recovery's waiting period at once). */
+  serviceNow?: () => number,
 ): Promise<InProcessCluster> {
   const servers: InProcessServer[] = [];
   for (let k = 0; k < count; k++) {
     const dataDir = mkdtempSync(join(tmpdir(), 'ckm-server-'));
     const name = `server-${String.fromCharCode(97 + k)}`;
-    const running = await start(name, dataDir, limits);
+    const running = await start(name, dataDir, limits, serviceNow);
     servers.push({ url: `http://server-${k}.test`, name, dataDir, running, down: false });
   }
   const cluster: InProcessCluster = {
@@ -70,7 +78,21 @@ export async function startCluster(
     async restart(index) {
       const server = servers[index] as InProcessServer;
       await server.running.close();
-      server.running = await start(server.name, server.dataDir, limits);
+      server.running = await start(server.name, server.dataDir, limits, serviceNow);
+    },
+    async readActiveShare(index, walletId) {
+      const server = servers[index] as InProcessServer;
+      await server.running.close();
+      const storage = await openStorage({
+        dataDir: server.dataDir,
+        kek: Uint8Array.from(Buffer.from(KEK, 'hex')),
+      });
+      try {
+        return (await storage.getActiveKey(walletId))?.share;
+      } finally {
+        await storage.close();
+        server.running = await start(server.name, server.dataDir, limits, serviceNow);
+      }
     },
     async close() {
       for (const server of servers) {
@@ -82,12 +104,18 @@ export async function startCluster(
   return cluster;
 }
 
-function start(name: string, dataDir: string, limits: Partial<ServerLimits>) {
+function start(
+  name: string,
+  dataDir: string,
+  limits: Partial<ServerLimits>,
+  serviceNow?: () => number,
+) {
   return startServer({
     name,
     dataDir,
     env: { CKM_KEK: KEK },
     logLevel: process.env.CKM_TEST_LOG ?? 'silent',
     limits,
+    ...(serviceNow ? { serviceNow } : {}),
   });
 }
