@@ -139,7 +139,8 @@ describe('npm run verify-identity', { timeout: 60_000 }, () => {
 
   it('fails damaged bytes, a wrong UR and a missing file; usage without a file', async () => {
     const bytes = identityFile(good).toBytes();
-    bytes[bytes.length - 5] ^= 1;
+    const at = bytes.length - 5;
+    bytes[at] = (bytes[at] as number) ^ 1;
     const damaged = await verify(write('damaged.envelope', bytes));
     expect(damaged.code).toBe(1);
     expect(damaged.stderr).toMatch(/^FAILED: /);
