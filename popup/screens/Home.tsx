@@ -197,6 +197,11 @@ export function Home({ state, onOpenSettings, onOpenApprovals, onOpenImport, ref
             {home && home.balance === undefined && (
               <p class="subtle">{network.name} did not answer. Balances may be out of date.</p>
             )}
+            {account.imported && account.movedTo && (
+              <p class="subtle" data-testid="moved-to">
+                Moved to a collaborative key: {shortAddress(account.movedTo)}
+              </p>
+            )}
             {account.imported && (
               <button
                 type="button"

@@ -15,7 +15,7 @@ import type {
   RecoveryKitInput,
   UiReplies,
 } from '../../background/ui-api';
-import { callBackground, errorMessage } from '../api';
+import { callBackground, errorCode, errorMessage } from '../api';
 import { KeyIcon, Logo, PlusIcon, ShieldIcon, TrashIcon } from '../components/icons';
 import { NewPassword } from '../components/password';
 import { SourceTabs } from '../components/segmented';
@@ -418,6 +418,10 @@ function RecoveryWaiting(props: {
   const finish = useAction();
   const abandon = useAction();
   const [confirmAbandon, setConfirmAbandon] = useState(false);
+  // After a browser restart the recovery's record is sealed: finishing needs the password chosen
+  // at the start (the background answers `Locked` until it has it).
+  const [needPassword, setNeedPassword] = useState(false);
+  const [password, setPassword] = useState('');
   const seq = useRef(0);
 
   const poll = useCallback(async () => {
@@ -444,7 +448,25 @@ function RecoveryWaiting(props: {
 
   const readyAt = status?.readyAt ?? props.readyAt;
   const state = status?.state ?? 'waiting';
-  const ready = state === 'ready';
+  // While the record is sealed the servers cannot be asked, so the clock decides; a server that
+  // disagrees refuses and says why.
+  const ready =
+    state === 'ready' || (state === 'waiting' && readyAt !== undefined && readyAt <= now);
+
+  const finishNow = () =>
+    void finish
+      .run(async () => {
+        try {
+          return await callBackground({
+            type: 'finishRecovery',
+            ...(password === '' ? {} : { password }),
+          });
+        } catch (cause) {
+          if (errorCode(cause) === 'Locked') setNeedPassword(true);
+          throw cause;
+        }
+      })
+      .then((r) => r && props.onFinished(r.address));
 
   const startAgain = () =>
     void abandon.run(() => callBackground({ type: 'abandonRecovery' })).finally(props.onAgain);
@@ -544,6 +566,21 @@ function RecoveryWaiting(props: {
             </Alert>
           )}
         </div>
+        {needPassword && (
+          <div class="field">
+            <label for="recovery-unlock">The password you chose for this recovery</label>
+            <input
+              id="recovery-unlock"
+              class="input"
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              data-testid="recovery-password"
+              onInput={(e) => setPassword(e.currentTarget.value)}
+              onKeyDown={(e) => e.key === 'Enter' && ready && password !== '' && finishNow()}
+            />
+          </div>
+        )}
         <ErrorText error={finish.error ?? abandon.error} testid="recovery-error" />
         {confirmAbandon && (
           <Alert tone="caution" title="Abandon this recovery?">
@@ -587,13 +624,9 @@ function RecoveryWaiting(props: {
               type="button"
               class="btn primary"
               data-testid="recovery-finish"
-              disabled={!ready || finish.busy}
+              disabled={!ready || finish.busy || (needPassword && password === '')}
               aria-busy={finish.busy}
-              onClick={() =>
-                void finish
-                  .run(() => callBackground({ type: 'finishRecovery' }))
-                  .then((r) => r && props.onFinished(r.address))
-              }
+              onClick={finishNow}
             >
               <BusyLabel busy={finish.busy} idle="Finish recovery" busyText="Re-sharing…" />
             </button>
