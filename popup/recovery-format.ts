@@ -100,6 +100,19 @@ export function formatDuration(seconds: number): string {
   return plural(seconds, 'second');
 }
 
+/** The most days between scheduled refreshes (as `Settings` allows). */
+export const MAX_REFRESH_DAYS = 365;
+
+/** Days between scheduled key refreshes: a whole number from 0 (only on demand) to 365. */
+export function checkRefreshDays(text: string): Check<number> {
+  const days = Number(text.trim());
+  if (text.trim() === '' || !Number.isInteger(days) || days < 0 || days > MAX_REFRESH_DAYS)
+    return no(
+      `Enter a whole number of days from 0 to ${MAX_REFRESH_DAYS} (0 = only when you ask).`,
+    );
+  return ok(days);
+}
+
 /** Time left until `then` as a clock: "1 d 02:03:04", "02:03:04", "03:04"; "00:00" once passed. */
 export function countdown(then: number, now = Date.now()): string {
   let s = Math.max(0, Math.ceil((then - now) / 1000));

@@ -33,7 +33,13 @@ import {
   shortAddress,
   timeAgo,
 } from '../format';
-import { formatDateTime, formatDuration, timeSince, timeUntil } from '../recovery-format';
+import {
+  checkRefreshDays,
+  formatDateTime,
+  formatDuration,
+  timeSince,
+  timeUntil,
+} from '../recovery-format';
 
 type State = UiReplies['getState'];
 type Connection = UiReplies['listConnections'][number];
@@ -88,7 +94,18 @@ export function Settings({ state, onBack, refresh }: SettingsProps) {
             refresh();
           }}
         />
-        <KeySection info={keyInfo} loadError={keyError} onInfo={setKeyInfo} onToast={setToast} />
+        <KeySection
+          info={keyInfo}
+          loadError={keyError}
+          intervalDays={state.settings.refreshIntervalDays}
+          onInfo={setKeyInfo}
+          onToast={setToast}
+          onScheduled={(text) => {
+            setToast(text);
+            refresh();
+            loadKey();
+          }}
+        />
         <Servers
           state={state}
           onReplaced={(info, name) => {
@@ -405,11 +422,32 @@ function ReplaceServerForm(props: {
 function KeySection(props: {
   info?: KeyInfo;
   loadError?: string;
+  /** The schedule from `Settings` (0 = only on demand). */
+  intervalDays: number;
   onInfo: (info: KeyInfo) => void;
   onToast: (text: string) => void;
+  onScheduled: (text: string) => void;
 }) {
   const refresh = useAction();
+  const save = useAction();
   const { info } = props;
+  const [days, setDays] = useState(String(props.intervalDays));
+  useEffect(() => setDays(String(props.intervalDays)), [props.intervalDays]);
+  const saveDays = () => {
+    const check = checkRefreshDays(days);
+    if (!check.ok) return save.setError(check.message);
+    const value = check.value;
+    if (value === props.intervalDays) return;
+    void save
+      .run(() => callBackground({ type: 'updateSettings', patch: { refreshIntervalDays: value } }))
+      .then(
+        (r) =>
+          r &&
+          props.onScheduled(
+            value === 0 ? 'Scheduled refresh off' : `Refreshes every ${value} days`,
+          ),
+      );
+  };
   const busy = refresh.busy || info?.busy !== undefined;
   return (
     <section class="stack" aria-labelledby="key-title">
@@ -432,11 +470,7 @@ function KeySection(props: {
             </dd>
             <dt>Next refresh</dt>
             <dd title={info.nextRefreshAt ? formatDateTime(info.nextRefreshAt) : undefined}>
-              {info.nextRefreshAt ? timeUntil(info.nextRefreshAt) : '—'}
-            </dd>
-            <dt>Schedule</dt>
-            <dd>
-              every {info.refreshIntervalDays} {info.refreshIntervalDays === 1 ? 'day' : 'days'}
+              {info.nextRefreshAt ? timeUntil(info.nextRefreshAt) : 'not scheduled'}
             </dd>
             {info.recoveryDelaySeconds !== undefined && (
               <>
@@ -445,6 +479,30 @@ function KeySection(props: {
               </>
             )}
           </dl>
+          <div class="setting">
+            <div class="text">
+              <label for="refresh-days">Refresh every</label>
+              <div class="subtle">Days between automatic refreshes; 0 = only when you ask.</div>
+            </div>
+            <div class="input-group" style={{ width: '110px' }}>
+              <input
+                id="refresh-days"
+                class="input sm"
+                type="text"
+                inputMode="numeric"
+                pattern="[0-9]*"
+                maxLength={3}
+                value={days}
+                data-testid="refresh-days"
+                aria-invalid={save.error ? 'true' : undefined}
+                onInput={(e) => setDays(e.currentTarget.value)}
+                onChange={saveDays}
+                onKeyDown={(e) => e.key === 'Enter' && saveDays()}
+              />
+              <span class="suffix">days</span>
+            </div>
+          </div>
+          <ErrorText error={save.error} testid="refresh-days-error" />
           <p class="subtle">
             A refresh gives this device and your servers new shares of the same key; old shares,
             wherever they are, stop working. The address never changes.

@@ -5,6 +5,7 @@ import {
   checkAccountCount,
   checkPhrase,
   checkPrivateKey,
+  checkRefreshDays,
   checkShareTexts,
   checkSplit,
   checkUrText,
@@ -88,6 +89,20 @@ describe('checkWaitingPeriod', () => {
     fail(checkWaitingPeriod('48', '1.5'));
     fail(checkWaitingPeriod('48', '0'));
     fail(checkWaitingPeriod('8761', ''));
+  });
+});
+
+describe('checkRefreshDays', () => {
+  it('takes 0 (on demand only) to 365 days', () => {
+    expect(checkRefreshDays('30')).toEqual({ ok: true, value: 30 });
+    expect(checkRefreshDays(' 0 ')).toEqual({ ok: true, value: 0 });
+    expect(checkRefreshDays('365')).toEqual({ ok: true, value: 365 });
+  });
+  it('refuses empty, negative, fractional and too long', () => {
+    fail(checkRefreshDays(''));
+    fail(checkRefreshDays('-1'));
+    fail(checkRefreshDays('1.5'));
+    fail(checkRefreshDays('366'));
   });
 });
 
