@@ -5,6 +5,7 @@
  * its halves; and a server refuses to sign an identity envelope that is not about its wallet's key
  * at the requested path, even when the device asks.
  */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerConnection } from '../../ckm/client/connection';
@@ -16,6 +17,7 @@ import {
   rotateOnRefresh,
   rotateOnReshare,
 } from '../../ckm/client/identity';
+import { importWallet } from '../../ckm/client/import';
 import { type CkmWallet, createWallet } from '../../ckm/client/wallet';
 import { CkmError } from '../../ckm/errors';
 import {
@@ -132,6 +134,25 @@ describe('wallet identity over a CKM wallet', { timeout: 300_000 }, () => {
     expect(summary.rotations.at(-1)?.reason).toBe('migration');
     // The old wallet cannot rotate an identity it no longer holds.
     expect((await refusal(rotateOnRefresh(wallet, chain, { now }))).code).toBe('InvalidParameters');
+  });
+
+  it('moves an imported key’s identity to a DKG account, signed by both keys', async () => {
+    const privateKey = new Uint8Array(32).fill(0x42);
+    const expectedKey = secp256k1.getPublicKey(privateKey, true);
+    const imported = await importWallet({
+      privateKey,
+      servers: cluster.servers.slice(0, 2).map((s) => ({ url: s.url })),
+      threshold: 2,
+      transport: cluster.transport,
+    });
+    let importedChain = await createIdentity(imported, { now });
+    expect(verifyIdentityChain(importedChain).xid).toEqual(walletXid(expectedKey));
+    importedChain = await rotateOnMigration(imported, importedChain, other, { path: [2] }, { now });
+    const summary = verifyIdentityFile(identityFile(importedChain));
+    expect(summary.inceptionKey).toEqual(expectedKey);
+    expect(summary.current.address).toBe(publicKeyToAddress(keyAt(other, [2])));
+    const [record] = importedChain.rotations;
+    expect(record?.assertions()).toHaveLength(2);
   });
 
   describe('a server signs an identity envelope only for its key at the path', () => {
