@@ -61,6 +61,11 @@ export type LaunchWalletOptions = {
   servers?: readonly string[];
   /** The wallet's password (default `correct horse battery staple`). */
   password?: string;
+  /**
+   * The recovery key's waiting period, typed into the password step's "Advanced" seconds field
+   * (issue #7; default: the wallet's own, 48 hours). Tests use a few seconds.
+   */
+  recoveryDelaySeconds?: number;
 };
 
 export const DEFAULT_PASSWORD = 'correct horse battery staple';
@@ -97,6 +102,11 @@ export type Wallet = {
   readonly address: `0x${string}` | undefined;
   /** The password the wallet was created with. */
   readonly password: string;
+  /**
+   * The recovery key the popup showed once after creation (issue #7), read from the page as its
+   * UR text; undefined with `onboard: false` or when none was made.
+   */
+  readonly recoveryKit: { readonly urText: string } | undefined;
   /** Waits for the next approval prompt and approves it. */
   approveNext(options?: PromptOptions): Promise<PromptResult>;
   /** Waits for the next approval prompt and rejects it. */
@@ -123,10 +133,9 @@ export async function launchWallet(options: LaunchWalletOptions = {}): Promise<W
   const { browser, extensionId, openPopup } = session;
   try {
     const password = options.password ?? DEFAULT_PASSWORD;
-    const address =
-      options.onboard === false
-        ? undefined
-        : await onboard(await openPopup(), password, options.servers);
+    const created =
+      options.onboard === false ? undefined : await onboard(await openPopup(), password, options);
+    const address = created?.address;
     const approvalPage = (timeoutMs = 30_000) => session.approvalPage(timeoutMs);
     const answer = async (action: 'approve' | 'reject', prompt: PromptOptions = {}) => {
       const page = await approvalPage(prompt.timeoutMs);
@@ -168,6 +177,7 @@ export async function launchWallet(options: LaunchWalletOptions = {}): Promise<W
       extensionId,
       address,
       password,
+      recoveryKit: created?.recoveryKit,
       approvalPage,
       approveNext: (prompt) => answer('approve', prompt),
       rejectNext: (prompt) => answer('reject', prompt),
@@ -268,8 +278,9 @@ async function findApprovalPage(browser: Browser, extensionId: string, timeoutMs
 async function onboard(
   page: Page,
   password: string,
-  servers: readonly string[] | undefined,
-): Promise<`0x${string}`> {
+  options: Pick<LaunchWalletOptions, 'servers' | 'recoveryDelaySeconds'>,
+): Promise<{ address: `0x${string}`; recoveryKit?: { urText: string } }> {
+  const { servers } = options;
   const click = async (testId: string, timeout = 30_000) => {
     const element = await page.waitForSelector(`[data-testid="${testId}"]:not([disabled])`, {
       timeout,
@@ -301,6 +312,11 @@ async function onboard(
   await page.waitForSelector('[data-testid="password"]');
   await page.type('[data-testid="password"]', password);
   await page.type('[data-testid="password-confirm"]', password);
+  if (options.recoveryDelaySeconds !== undefined) {
+    await page.click('[data-testid="advanced-toggle"]');
+    await page.type('[data-testid="recovery-seconds"]', String(options.recoveryDelaySeconds));
+    await page.waitForSelector('[data-testid="recovery-hours"][disabled]');
+  }
   await click('create-wallet');
   const done = await Promise.race([
     page.waitForSelector('[data-testid="created-address"]', { timeout: 180_000 }).then(() => 'ok'),
@@ -315,7 +331,15 @@ async function onboard(
     (el) => el.getAttribute('data-address') ?? el.textContent ?? '',
   );
   // The recovery key, shown once after creation (issue #7), when the background made one.
+  let recoveryKit: { urText: string } | undefined;
   if (await page.$('[data-testid="recovery-key-saved"]')) {
+    const urText = await page
+      .$eval(
+        '[data-testid="recovery-kit"] [data-testid="kit-ur"]',
+        (el) => (el as HTMLTextAreaElement).value,
+      )
+      .catch(() => '');
+    if (urText !== '') recoveryKit = { urText };
     await page.click('[data-testid="recovery-key-confirm"]');
     await click('recovery-key-saved');
   }
@@ -323,5 +347,5 @@ async function onboard(
   await page.close();
   const match = /0x[0-9a-fA-F]{40}/.exec(address);
   if (!match) throw new Error(`onboarding showed no address (${address})`);
-  return match[0] as `0x${string}`;
+  return { address: match[0] as `0x${string}`, ...(recoveryKit ? { recoveryKit } : {}) };
 }
