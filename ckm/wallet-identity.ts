@@ -286,11 +286,10 @@ function fieldsOf(body: Envelope, culprit: string): { xid: Uint8Array; fields: F
   return { xid, fields };
 }
 
-function only(fields: Fields, name: string, allowed: readonly string[], culprit: string): Envelope {
+function only(fields: Fields, name: string, culprit: string): Envelope {
   const got = fields.get(name);
   if (got?.length !== 1)
     throw new IdentityError('Malformed', culprit, `expected exactly one ${name}`);
-  if (!allowed.includes(name)) throw new IdentityError('Malformed', culprit, `unexpected ${name}`);
   return got[0] as Envelope;
 }
 
@@ -379,7 +378,7 @@ const DOCUMENT_FIELDS = [
 export function parseIdentityDocumentBody(body: Envelope, culprit = 'document'): IdentityDocument {
   const { xid, fields } = fieldsOf(body, culprit);
   assertOnly(fields, DOCUMENT_FIELDS, culprit);
-  const keyEnvelope = only(fields, "'key'", DOCUMENT_FIELDS, culprit);
+  const keyEnvelope = only(fields, "'key'", culprit);
   const key = signingKeyOf(keyEnvelope, 'ecdsa', "'key'", culprit);
   const permissions = keyEnvelope.assertions();
   if (
@@ -389,7 +388,7 @@ export function parseIdentityDocumentBody(body: Envelope, culprit = 'document'):
   )
     throw new IdentityError('Malformed', culprit, "'key' must carry exactly 'allow': 'All'");
   const addressText = textOf(
-    only(fields, '"ethereumAddress"', DOCUMENT_FIELDS, culprit),
+    only(fields, '"ethereumAddress"', culprit),
     '"ethereumAddress"',
     culprit,
     42,
@@ -401,12 +400,8 @@ export function parseIdentityDocumentBody(body: Envelope, culprit = 'document'):
       culprit,
       '"ethereumAddress" is not the address of the key',
     );
-  const keyVersion = uintOf(
-    only(fields, '"keyVersion"', DOCUMENT_FIELDS, culprit),
-    '"keyVersion"',
-    culprit,
-  );
-  const date = dateOf(only(fields, "'date'", DOCUMENT_FIELDS, culprit), culprit);
+  const keyVersion = uintOf(only(fields, '"keyVersion"', culprit), '"keyVersion"', culprit);
+  const date = dateOf(only(fields, "'date'", culprit), culprit);
   const cosignerEnvelopes = fields.get('"cosigner"') ?? [];
   if (cosignerEnvelopes.length > MAX_COSIGNERS)
     throw new IdentityError('Malformed', culprit, `more than ${MAX_COSIGNERS} cosigners`);
@@ -430,7 +425,7 @@ export function parseIdentityDocumentBody(body: Envelope, culprit = 'document'):
   const pathEnvelopes = fields.get('"derivationPath"');
   if (pathEnvelopes !== undefined) {
     const text = textOf(
-      only(fields, '"derivationPath"', DOCUMENT_FIELDS, culprit),
+      only(fields, '"derivationPath"', culprit),
       '"derivationPath"',
       culprit,
       200,
@@ -464,7 +459,7 @@ const ROTATION_FIELDS = [
 export function parseRotationRecordBody(body: Envelope, culprit = 'rotation'): RotationRecord {
   const { xid, fields } = fieldsOf(body, culprit);
   assertOnly(fields, ROTATION_FIELDS, culprit);
-  const field = (name: string) => only(fields, name, ROTATION_FIELDS, culprit);
+  const field = (name: string) => only(fields, name, culprit);
   if (textOf(field("'isA'"), "'isA'", culprit, 64) !== ROTATION_TYPE)
     throw new IdentityError('Malformed', culprit, `'isA' is not "${ROTATION_TYPE}"`);
   const sequence = uintOf(field('"sequence"'), '"sequence"', culprit);
@@ -754,10 +749,10 @@ const FILE_FIELDS = ["'isA'", '"inception"', '"rotation"', '"current"'];
 export function parseIdentityFile(file: Envelope): IdentityChain {
   const { xid, fields } = fieldsOf(file, 'file');
   assertOnly(fields, FILE_FIELDS, 'file');
-  if (textOf(only(fields, "'isA'", FILE_FIELDS, 'file'), "'isA'", 'file', 64) !== FILE_TYPE)
+  if (textOf(only(fields, "'isA'", 'file'), "'isA'", 'file', 64) !== FILE_TYPE)
     throw new IdentityError('Malformed', 'file', `'isA' is not "${FILE_TYPE}"`);
-  const inception = only(fields, '"inception"', FILE_FIELDS, 'file');
-  const current = only(fields, '"current"', FILE_FIELDS, 'file');
+  const inception = only(fields, '"inception"', 'file');
+  const current = only(fields, '"current"', 'file');
   const rotations = (fields.get('"rotation"') ?? []).map((r, i) => {
     const { body } = signedParts(r, `rotation #${i}`);
     return { sequence: parseRotationRecordBody(body, `rotation #${i}`).sequence, r };
