@@ -229,14 +229,14 @@ function Welcome(props: { onStart: () => void; onRestore: () => void; onRecover:
   return (
     <div class="screen">
       <div class="body">
-        <div class="hero" style={{ marginTop: '28px' }}>
-          <Logo size={64} />
-          <h1 class="title" style={{ fontSize: '26px' }}>
+        <div class="hero" style={{ marginTop: '4px' }}>
+          <Logo size={52} />
+          <h1 class="title" style={{ fontSize: '24px' }}>
             CKM Wallet
           </h1>
           <p class="lead">An Ethereum wallet whose key never exists whole.</p>
         </div>
-        <ul class="list" style={{ marginTop: '8px' }}>
+        <ul class="list">
           <li>
             <span class="token-icon">
               <KeyIcon size={16} />
@@ -275,24 +275,22 @@ function Welcome(props: { onStart: () => void; onRestore: () => void; onRecover:
         >
           Create a new wallet
         </button>
-        <div class="btn-pair">
-          <button
-            type="button"
-            class="btn outline"
-            data-testid="restore-start"
-            onClick={props.onRestore}
-          >
-            Restore a backup
-          </button>
-          <button
-            type="button"
-            class="btn outline"
-            data-testid="recover-start"
-            onClick={props.onRecover}
-          >
-            Use a recovery key
-          </button>
-        </div>
+        <button
+          type="button"
+          class="btn outline block"
+          data-testid="restore-start"
+          onClick={props.onRestore}
+        >
+          Restore from a backup
+        </button>
+        <button
+          type="button"
+          class="btn ghost block"
+          data-testid="recover-start"
+          onClick={props.onRecover}
+        >
+          Recover with a recovery key
+        </button>
       </div>
     </div>
   );
