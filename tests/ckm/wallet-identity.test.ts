@@ -33,6 +33,7 @@ import {
 import type { Cbor } from '../../envelope/dcbor';
 import { decodeEnvelope } from '../../envelope/decode';
 import { Envelope } from '../../envelope/envelope';
+import { EnvelopeError } from '../../envelope/errors';
 import { envelopeFromUr, envelopeToUr } from '../../envelope/ur';
 import { xidToUr } from '../../envelope/xid';
 import { N } from '../../tss/curve';
@@ -281,6 +282,30 @@ describe('identity chain', () => {
       expect(parsed.rotations.map((r) => r.digestHex)).toEqual(
         chain.rotations.map((r) => r.digestHex),
       );
+    }
+  });
+
+  it('refuses every single-byte change of a file with a typed error', { timeout: 120_000 }, () => {
+    const inceptionBody = identityDocumentBody(doc(imported));
+    let small = inceptionChain(signed(inceptionBody, imported));
+    const next = identityDocumentBody(doc(imported, { keyVersion: 2, date: 1_800_000_100 }));
+    const record = nextRotationBody(small, {
+      reason: 'refresh',
+      newDocument: next,
+      date: 1_800_000_100,
+    });
+    small = appendRotation(small, signed(record, imported, imported), signed(next, imported));
+    const bytes = identityFile(small).toBytes();
+    for (let i = 0; i < bytes.length; i++) {
+      const changed = Uint8Array.from(bytes);
+      changed[i] = (changed[i] as number) ^ 0x01;
+      let error: unknown;
+      try {
+        verifyIdentityFile(decodeEnvelope(changed));
+      } catch (e) {
+        error = e;
+      }
+      expect(error, `byte ${i}`).toBeInstanceOf(EnvelopeError);
     }
   });
 
