@@ -5,6 +5,7 @@
  */
 import type { RecoveryView } from '../../background/ui-api';
 import { callBackground } from '../api';
+import { fingerprint } from '../format';
 import { formatDateTime } from '../recovery-format';
 import { WarningIcon } from './icons';
 import { BusyLabel, ErrorText, useAction } from './ui';
@@ -26,7 +27,7 @@ export function PendingRecoveryBanner(props: {
         <strong>Someone started recovering this wallet on another device.</strong>
         <span>It can take over on {formatDateTime(readyAt)}. If this was not you, cancel it.</span>
         <span class="subtle">
-          New device {props.recoveries[0]?.newDevice.slice(0, 16)}… · via{' '}
+          New device {fingerprint(props.recoveries[0]?.newDevice ?? '')} · via{' '}
           {props.recoveries.map((r) => r.server).join(', ')}
         </span>
       </div>

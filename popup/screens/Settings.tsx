@@ -6,6 +6,7 @@
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type {
+  AccountView,
   KeyInfo,
   KitView as Kit,
   NetworkView,
@@ -117,7 +118,7 @@ export function Settings({ state, onBack, refresh }: SettingsProps) {
         <Networks current={state.network.chainId} onChanged={refresh} onToast={setToast} />
         <Connections onToast={setToast} />
         <Backup />
-        <Identity />
+        <Identity imported={state.accounts.filter((a) => a.imported)} />
         <section class="stack" aria-labelledby="about-title">
           <h2 class="section-title" id="about-title">
             About
@@ -579,17 +580,37 @@ function Backup() {
 }
 
 /** The wallet's identity document and its rotation chain, as a kit anyone can verify. */
-function Identity() {
+/**
+ * The wallet's identity document and its rotation chain, as a kit anyone can verify; an imported
+ * account has its own (its chain ends in its move to a collaborative key).
+ */
+function Identity(props: { imported: readonly AccountView[] }) {
   const action = useAction();
-  const [kit, setKit] = useState<Kit>();
+  const [which, setWhich] = useState<number>();
+  const [shown, setShown] = useState<{ kit: Kit; label: string }>();
+  const exportOf = (index: number | undefined, label: string) => {
+    setWhich(index);
+    void action
+      .run(() =>
+        callBackground(
+          index === undefined ? { type: 'exportIdentity' } : { type: 'exportIdentity', index },
+        ),
+      )
+      .then((kit) => kit && setShown({ kit, label }));
+  };
   return (
     <section class="stack" aria-labelledby="identity-title">
       <h2 class="section-title" id="identity-title">
         Identity
       </h2>
       <div class="card stack">
-        {kit ? (
-          <KitView kit={kit} label="Identity document" testid="identity-kit" />
+        {shown ? (
+          <>
+            <KitView kit={shown.kit} label={shown.label} testid="identity-kit" />
+            <button type="button" class="btn sm ghost" onClick={() => setShown(undefined)}>
+              Done
+            </button>
+          </>
         ) : (
           <>
             <p class="subtle">
@@ -602,15 +623,32 @@ function Identity() {
               class="btn outline block"
               data-testid="identity-export"
               disabled={action.busy}
-              aria-busy={action.busy}
-              onClick={() =>
-                void action
-                  .run(() => callBackground({ type: 'exportIdentity' }))
-                  .then((k) => k && setKit(k))
-              }
+              aria-busy={action.busy && which === undefined}
+              onClick={() => exportOf(undefined, 'Identity document')}
             >
-              <BusyLabel busy={action.busy} idle="Export identity document" busyText="Signing…" />
+              <BusyLabel
+                busy={action.busy && which === undefined}
+                idle="Export identity document"
+                busyText="Signing…"
+              />
             </button>
+            {props.imported.map((a) => (
+              <button
+                key={a.index}
+                type="button"
+                class="btn sm ghost block"
+                data-testid="identity-export-imported"
+                disabled={action.busy}
+                aria-busy={action.busy && which === a.index}
+                onClick={() => exportOf(a.index, `${a.name} identity`)}
+              >
+                <BusyLabel
+                  busy={action.busy && which === a.index}
+                  idle={`Identity of ${a.name} (imported)`}
+                  busyText="Signing…"
+                />
+              </button>
+            ))}
           </>
         )}
       </div>
