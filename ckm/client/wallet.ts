@@ -4,6 +4,12 @@
  * `wallet.sign({ payload, path })` runs a threshold signature with the first server that
  * answers, failing over to the next; `wallet.refresh()` renews every share (same address).
  *
+ * Moving the key to a new device (docs/ckm.md §5): without a backup, `startRecovery` →
+ * (waiting period; the old device sees `wallet.pendingRecoveries()` and may
+ * `wallet.cancelRecovery()`) → `recoverWithServers`; with a backup, `restoreFromBackup`. Either
+ * one interrupted after the new state was persisted finishes with `completeRecovery` /
+ * `completeRestore`.
+ *
  * The device's secret state (`DeviceWalletState`) is handed to `onStateChange` whenever it changes,
  * before any server is told to commit, so a crash never leaves the device behind the servers.
  * @module
