@@ -164,8 +164,6 @@ export function parseWalletConfig(value: unknown): WalletConfig {
   }
   if (record.origin !== undefined && record.origin !== 'import')
     throw new CkmError('MalformedMessage', '"config.origin" expected "import" or nothing');
-  if (record.origin !== undefined && record.origin !== 'import')
-    throw new CkmError('MalformedMessage', '"config.origin" expected "import" or nothing');
   return {
     walletId: record.walletId,
     threshold,
