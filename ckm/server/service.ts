@@ -675,7 +675,10 @@ export class CkmServerService {
     if (next.walletId !== current.walletId)
       throw new CkmError('InvalidParameters', 'the new configuration is for another wallet');
     if (next.origin !== current.origin)
-      throw new CkmError('InvalidParameters', 'a re-share keeps the key’s origin (imported or not)');
+      throw new CkmError(
+        'InvalidParameters',
+        'a re-share keeps the key’s origin (imported or not)',
+      );
     const oldDevice = partyOf(current, deviceIndex(current)).identity;
     const newDevice = partyOf(next, deviceIndex(next)).identity;
     const sameDevice =
