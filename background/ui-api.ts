@@ -145,6 +145,8 @@ export type UiRequest =
     }
   /** The recovery key made at creation, shown once: split it for friends (SSKR), then forget it. */
   | { type: 'splitRecoveryKit'; threshold: number; count: number }
+  /** The recovery key again, while it is not yet saved (the popup closed before "I have saved it"). */
+  | { type: 'showRecoveryKit' }
   /** The user has saved the recovery key: the background forgets it (it cannot be shown again). */
   | { type: 'dismissRecoveryKit' }
   /** Seals the device state under `password` (the wallet's own) as a backup kit. */
@@ -246,6 +248,8 @@ export type UiReplies = {
     settings: Settings;
     /** A `createWallet` in progress (the popup may have been closed and reopened). */
     creating?: CreateProgress;
+    /** The recovery key made at creation is not saved yet: the popup offers to show it again. */
+    recoveryKitPending?: boolean;
     /** A recovery started on this (new) device and not finished: the popup shows its screen. */
     recovering?: boolean;
     /** On the wallet's own device: recoveries pending on the servers (the popup warns). */
@@ -255,6 +259,7 @@ export type UiReplies = {
   /** `recoveryKit`: the recovery key, shown once (the popup must not store it). */
   createWallet: { address: Hex; recoveryKit?: KitView };
   splitRecoveryKit: readonly KitView[];
+  showRecoveryKit: KitView;
   dismissRecoveryKit: Record<string, never>;
   exportBackup: KitView;
   splitBackup: readonly KitView[];

@@ -18,6 +18,7 @@ import {
   keyManagementUiHandlers,
   newRecoveryCredential,
   recoveryKitOf,
+  recoveryKitPending,
 } from './ui/key-management';
 import { networksUiHandlers } from './ui/networks';
 import { broadcastUiEvent, ceremonyProgress, reportProgress, withProgress } from './ui/progress';
@@ -95,6 +96,7 @@ export const handlers: Handlers = {
       settings: services.settings.get(),
       ...(ceremonyProgress() ? { creating: ceremonyProgress() } : {}),
       ...(services.keyring.recovery() ? { recovering: true } : {}),
+      ...((await recoveryKitPending()) ? { recoveryKitPending: true } : {}),
       ...pendingRecoveriesOf(services),
     };
   },

@@ -32,6 +32,7 @@ import { pinnedAsShown, probedName, serverUrl } from './servers';
 
 type KeyRequestType =
   | 'splitRecoveryKit'
+  | 'showRecoveryKit'
   | 'dismissRecoveryKit'
   | 'exportBackup'
   | 'splitBackup'
@@ -84,6 +85,11 @@ function recoveryKitView(kit: RecoveryKit, bytes = recoveryKitBytes(kit)): KitVi
   };
 }
 
+/** True while the recovery key made at creation waits to be saved. */
+export async function recoveryKitPending(): Promise<boolean> {
+  return (await browser.storage.session.get(RECOVERY_KIT_KEY))[RECOVERY_KIT_KEY] !== undefined;
+}
+
 async function heldRecoveryKit(): Promise<RecoveryKit> {
   const hex = (await browser.storage.session.get(RECOVERY_KIT_KEY))[RECOVERY_KIT_KEY];
   const bytes = typeof hex === 'string' ? fromHex(hex) : undefined;
@@ -125,6 +131,7 @@ export const keyManagementUiHandlers: KeyHandlers = {
       qrParts: envelopeToUrParts(share),
     }));
   },
+  showRecoveryKit: async () => recoveryKitView(await heldRecoveryKit()),
   async dismissRecoveryKit() {
     await browser.storage.session.remove(RECOVERY_KIT_KEY);
     return {};

@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type {
   AccountView,
   ActivityItem,
+  KitView,
   MigrationPreview,
   NetworkView,
   TokenView,
@@ -37,6 +38,7 @@ import {
   useAction,
 } from '../components/ui';
 import { checksum, formatNative, shortAddress, shortAmount, timeAgo } from '../format';
+import { RecoveryKeyStep } from './Onboarding';
 
 type State = UiReplies['getState'];
 type HomeData = UiReplies['getHome'];
@@ -54,6 +56,9 @@ export function Home({ state, onOpenSettings, onOpenApprovals, onOpenImport, ref
   const [error, setError] = useState<string>();
   const [sheet, setSheet] = useState<'network' | 'account' | 'migrate'>();
   const [toast, setToast] = useState<string>();
+  /** The recovery key, shown again when the popup closed before it was saved. */
+  const [recoveryKit, setRecoveryKit] = useState<KitView>();
+  const showKit = useAction();
   const seq = useRef(0);
 
   const load = useCallback(async () => {
@@ -89,6 +94,18 @@ export function Home({ state, onOpenSettings, onOpenApprovals, onOpenImport, ref
     state.accounts.find((a) => a.index === state.selectedAccount) ??
     state.accounts[0];
   const clearToast = useCallback(() => setToast(undefined), []);
+
+  if (recoveryKit)
+    return (
+      <RecoveryKeyStep
+        address={account?.address ?? ''}
+        kit={recoveryKit}
+        onSaved={() => {
+          setRecoveryKit(undefined);
+          refresh();
+        }}
+      />
+    );
 
   return (
     <div class="screen">
@@ -133,6 +150,26 @@ export function Home({ state, onOpenSettings, onOpenApprovals, onOpenImport, ref
         </button>
       </header>
       <div class="body">
+        {state.recoveryKitPending && (
+          <button
+            type="button"
+            class="banner"
+            data-testid="recovery-kit-pending"
+            disabled={showKit.busy}
+            onClick={() =>
+              void showKit
+                .run(() => callBackground({ type: 'showRecoveryKit' }))
+                .then((kit) => kit && setRecoveryKit(kit))
+            }
+          >
+            Your recovery key is not saved yet. Show it
+          </button>
+        )}
+        {showKit.error && (
+          <Alert tone="danger" role="alert">
+            {showKit.error}
+          </Alert>
+        )}
         {state.pendingRecoveries && state.pendingRecoveries.length > 0 && (
           <PendingRecoveryBanner
             recoveries={state.pendingRecoveries}

@@ -789,7 +789,7 @@ function DoneStep(props: { address: string; onDone: () => void }) {
  * trusted friends, and an explicit "I have saved it" (`dismissRecoveryKit`: the background
  * forgets it). The popup keeps it only in this component's memory.
  */
-function RecoveryKeyStep(props: {
+export function RecoveryKeyStep(props: {
   address: string;
   kit?: Kit;
   delaySeconds?: number;
