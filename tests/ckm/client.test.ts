@@ -323,13 +323,13 @@ function resign(request: HttpRequest, keys: PartyKeys, body: Uint8Array): HttpRe
   return { ...request, headers: { ...request.headers, ...headers }, body };
 }
 
-describe('recovery with the servers (no backup)', { timeout: 120_000 }, () => {
+describe('recovery with the servers (no backup)', { timeout: 400_000 }, () => {
   let cluster: InProcessCluster;
   const recoveryKeys = generatePartyKeys();
 
   beforeAll(async () => {
     cluster = await startCluster(3);
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await cluster?.close();
