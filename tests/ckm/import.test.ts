@@ -370,6 +370,31 @@ describe('an import session refuses every bad field', { timeout: 120_000 }, () =
   });
 });
 
+describe('a re-share keeps the origin', { timeout: 60_000 }, () => {
+  it('refuses a re-share that would drop the imported mark', async () => {
+    const { config, deviceKeys, share } = importedOnce().state;
+    const { origin: _dropped, ...unmarked } = config;
+    const server = cluster.servers[0] as InProcessCluster['servers'][number];
+    const error = await expectCkmError(
+      new ServerConnection(server.url, cluster.transport).open(deviceKeys, config.walletId, {
+        sessionId: newSessionId(),
+        kind: 'reshare',
+        fromVersion: 1,
+        version: 2,
+        config: unmarked,
+        survivors: [1, 2, 3],
+        key: {
+          publicKey: share.publicKey,
+          oldPublicShares: share.publicShares,
+          chainCode: share.chainCode,
+        },
+      }),
+      'InvalidParameters',
+    );
+    expect(error.message).toContain('origin');
+  });
+});
+
 let importedWallet: CkmWallet | undefined;
 function importedOnce(): CkmWallet {
   if (!importedWallet) throw new Error('the import test did not run');
