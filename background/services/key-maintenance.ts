@@ -16,6 +16,7 @@ import browser from 'webextension-polyfill';
 import type { CkmWallet, DeviceWalletState } from '../../ckm/client/wallet';
 import { isCkmError } from '../../ckm/errors';
 import { identityId, type PartyIdentity } from '../../ckm/identity';
+import { DEFAULT_RECOVERY_DELAY_SECONDS } from '../../ckm/wallet';
 import { publicKeyToAddress } from '../../tss/index';
 import { WalletError } from '../errors';
 import type { KeyInfo, ServerView } from '../ui-api';
@@ -140,7 +141,6 @@ export function createKeyMaintenanceService(deps: {
   function info(): KeyInfo {
     const state = keyring.publicState();
     const next = nextRefreshAt();
-    const delay = state?.config as { recoveryDelaySeconds?: number } | undefined;
     return {
       address: (state ? publicKeyToAddress(state.share.publicKey) : '0x') as Hex,
       keyVersion: state?.version ?? 0,
@@ -150,7 +150,10 @@ export function createKeyMaintenanceService(deps: {
       ...(busy ? { busy } : {}),
       servers: serverViews(state),
       ...(state?.config.recoveryKey
-        ? { recoveryDelaySeconds: delay?.recoveryDelaySeconds ?? 48 * 60 * 60 }
+        ? {
+            recoveryDelaySeconds:
+              state.config.recoveryDelaySeconds ?? DEFAULT_RECOVERY_DELAY_SECONDS,
+          }
         : {}),
     };
   }

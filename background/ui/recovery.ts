@@ -91,9 +91,9 @@ export async function finishCommits(services: Services): Promise<void> {
   await services.keyring.completed();
 }
 
-async function afterInstall(services: Services, wallet: CkmWallet): Promise<{ address: Hex }> {
+/** The restored or recovered key's first account (m/0). */
+async function afterInstall(services: Services): Promise<{ address: Hex }> {
   const account = await services.accounts.initialize();
-  void wallet;
   return { address: account.address };
 }
 
@@ -157,8 +157,7 @@ export const recoveryUiHandlers = {
     } catch (cause) {
       throw asWalletError(cause, 'The restore failed');
     }
-    if (wallet.state.uncommitted.length === 0) await services.keyring.completed();
-    const result = await afterInstall(services, wallet);
+    const result = await afterInstall(services);
     // Imported keys move to this device too; one that cannot yet is kept as backed up.
     for (const state of bundle.imported) {
       let moved: DeviceWalletState = state;
@@ -175,6 +174,9 @@ export const recoveryUiHandlers = {
         address: publicKeyToAddress(moved.share.publicKey) as Hex,
       });
     }
+    // The keyring opens the wallet even when a commit failed; until every server has committed,
+    // one still knows the backup's identity: not done, so the popup offers the retry.
+    await finishCommits(services);
     return result;
   },
 
@@ -306,8 +308,10 @@ export const recoveryUiHandlers = {
     } catch (cause) {
       throw asWalletError(cause, 'The recovery failed');
     }
-    if (wallet.state.uncommitted.length === 0) await services.keyring.completed();
-    return afterInstall(services, wallet);
+    const result = await afterInstall(services);
+    // As for a restore: a server that has not committed still knows the old device.
+    await finishCommits(services);
+    return result;
   },
 
   async abandonRecovery(services: Services): Promise<UiReplies['abandonRecovery']> {
