@@ -143,9 +143,8 @@ export const recoveryUiHandlers = {
       bytes.fill(0);
     }
     const backupKeys = bundle.main.deviceKeys;
-    let wallet: CkmWallet;
     try {
-      wallet = await services.keyring.install({
+      await services.keyring.install({
         password,
         completionKeys: backupKeys,
         onProgress: report,
@@ -288,9 +287,8 @@ export const recoveryUiHandlers = {
       servers: choicesOf(kit),
       recoveryKeys: kit.recoveryKeys,
     };
-    let wallet: CkmWallet;
     try {
-      wallet = await services.keyring.install({
+      await services.keyring.install({
         completionKeys: kit.recoveryKeys,
         onProgress: report,
         make: withCompletion(
