@@ -73,19 +73,38 @@ export async function use(device: Device | undefined): Promise<void> {
 }
 
 /** A fresh browser profile: empty storage, a new vault, the whole service graph on anvil. */
-export async function newDevice(
-  name: string,
+export function newDevice(name: string, cluster: InProcessCluster, anvil: Anvil): Promise<Device> {
+  return startDevice(name, cluster, anvil, memoryVaultStore(), {});
+}
+
+/**
+ * The browser restarts on `device`'s profile: a new service graph on the same vault and
+ * `storage.local`, with `storage.session` (memory only) gone.
+ */
+export async function restartDevice(
+  device: Device,
   cluster: InProcessCluster,
   anvil: Anvil,
 ): Promise<Device> {
   await use(undefined);
+  return startDevice(`${device.name} (restarted)`, cluster, anvil, device.store, device.local);
+}
+
+async function startDevice(
+  name: string,
+  cluster: InProcessCluster,
+  anvil: Anvil,
+  store: VaultStore,
+  local: Storage,
+): Promise<Device> {
+  await use(undefined);
+  await fakeBrowser.storage.local.set(local);
   // `getState` reports the extension's version; wxt's fake browser has no manifest.
   fakeBrowser.runtime.getManifest = () => ({
     manifest_version: 3,
     name: 'CKM Wallet',
     version: '0.0.0',
   });
-  const store = memoryVaultStore();
   const services = createServices({
     store,
     transport: cluster.transport,
