@@ -781,17 +781,21 @@ export class CkmWallet {
   async commitPending(
     args: { signal?: AbortSignal; strict?: boolean; authKeys?: PartyKeys } = {},
   ): Promise<void> {
-    const { config, urls, version } = this.#state;
-    const deviceKeys = args.authKeys ?? this.#state.deviceKeys;
+    const { config, urls, version, deviceKeys } = this.#state;
+    const authKeys = args.authKeys ?? deviceKeys;
     const outcomes = await Promise.allSettled(
       this.#state.uncommitted.map(async (index) => {
-        const url = urls.get(index) as string;
-        await new ServerConnection(url, this.#transport).commit(
-          deviceKeys,
-          config.walletId,
-          version,
-          args.signal,
-        );
+        const connection = new ServerConnection(urls.get(index) as string, this.#transport);
+        const commit = (keys: PartyKeys) =>
+          connection.commit(keys, config.walletId, version, args.signal);
+        try {
+          await commit(authKeys);
+        } catch (error) {
+          // A server that committed already (its answer lost) knows only the new device now:
+          // ask it again as that device (committing the active version is a no-op).
+          if (authKeys === deviceKeys || !isCkmError(error, 'Unauthorized')) throw error;
+          await commit(deviceKeys);
+        }
         return index;
       }),
     );
