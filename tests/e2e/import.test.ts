@@ -70,6 +70,17 @@ describe('import from MetaMask and move to a collaborative key (issue #7)', () =
     await click(popup, 'account-selector');
     await click(popup, 'import-account-open');
     await popup.waitForSelector('[data-testid="import-warning"]');
+    // Twelve real words whose checksum is wrong: a clear error, nothing shown to import.
+    await popup.type('[data-testid="import-phrase"]', 'test '.repeat(12).trim());
+    await click(popup, 'import-preview');
+    const refused = await popup.waitForSelector('[data-testid="import-error"]', {
+      timeout: 30_000,
+    });
+    expect(await refused?.evaluate((el) => el.textContent ?? '')).toMatch(/checksum/i);
+    expect(await popup.$('[data-testid="import-preview-list"]')).toBeNull();
+    await popup.$eval('[data-testid="import-phrase"]', (el) =>
+      (el as HTMLTextAreaElement).select(),
+    );
     await popup.type('[data-testid="import-phrase"]', MNEMONIC);
     await popup.$eval('[data-testid="import-count"]', (el) => (el as HTMLInputElement).select());
     await popup.type('[data-testid="import-count"]', '3');
