@@ -3,8 +3,15 @@
  * the standard test mnemonic imported through the popup gives MetaMask's account 0
  * (0xf39F…2266), marked as a key that once existed whole; it signs transactions the test dApp
  * sends (mined), and "Move to a collaborative key" leaves it at exactly zero ETH and zero of its
- * watched token, everything (less the fees the receipts show) on the new collaborative account.
+ * watched token, everything (less the fees the receipts show) on the new collaborative account;
+ * the imported account's identity document, exported from Settings, ends in that migration and
+ * passes `npm run verify-identity`.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { Page } from 'puppeteer-core';
 import { getAddress, type Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +19,16 @@ import { jsonRpc } from '../../scripts/stack/wait';
 import { launchWallet, type Wallet } from './harness';
 import { minedFrom, nonceOf, waitText } from './support/dapp';
 import { fund, type LocalServices, startLocalServices } from './support/services';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const run = promisify(execFile);
+
+/** `npm run verify-identity -- file` as a child process. */
+const verifyIdentity = (file: string) =>
+  run('npm', ['run', '--silent', 'verify-identity', '--', file], { cwd: ROOT }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
 
 const MNEMONIC = 'test test test test test test test test test test test junk';
 /** MetaMask's (and anvil's) account 0 of that phrase, m/44'/60'/0'/0/0. */
@@ -211,4 +228,36 @@ describe('import from MetaMask and move to a collaborative key (issue #7)', () =
     expect(await tokenBalanceOf(collaborative)).toBe(tokensBefore);
     expect(await balanceOf(collaborative)).toBe(ethBefore - fees);
   }, 300_000);
+
+  it('Settings exports the imported account’s identity: its chain ends in the move, and verify-identity prints OK', async () => {
+    await popup.bringToFront();
+    await click(popup, 'open-settings');
+    const exports = await popup.waitForSelector('[data-testid="identity-export-imported"]', {
+      timeout: 30_000,
+    });
+    expect(await popup.$$('[data-testid="identity-export-imported"]')).toHaveLength(1);
+    await exports?.click();
+    await popup.waitForSelector('[data-testid="identity-kit"]', { timeout: 60_000 });
+    // Plumbing: the UR text on screen is the document (the file download is tested in
+    // servers-refresh.test.ts).
+    const ur = await popup.$eval(
+      '[data-testid="identity-kit"] [data-testid="kit-ur"]',
+      (el) => (el as HTMLTextAreaElement).value,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'ckm-e2e-identity-'));
+    try {
+      const file = join(dir, 'imported.ur');
+      writeFileSync(file, ur);
+      const { code, stdout } = await verifyIdentity(file);
+      expect(code, stdout).toBe(0);
+      // Incepted with the imported key (MetaMask's address), rotated once: the migration to a
+      // new key, the collaborative account's.
+      expect(stdout).toMatch(/Rotation 1 {2}migration .*\(new key\)/);
+      expect(stdout).not.toMatch(/Rotation 2/);
+      expect(stdout.toLowerCase()).toContain(`address ${collaborative.toLowerCase()},`);
+      expect(stdout.trim().endsWith('OK')).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
