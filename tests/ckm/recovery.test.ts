@@ -9,6 +9,7 @@ import { recoverAddress, serializeSignature } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecoveryPendingError } from '../../ckm/api';
 import { ServerConnection } from '../../ckm/client/connection';
+import type { Transport } from '../../ckm/client/transport';
 import {
   abandonRecovery,
   type CkmWallet,
@@ -558,6 +559,43 @@ describe('restore from a backup', { timeout: 400_000 }, () => {
     });
     await signsAs(restored, 2, 0, wallet.address);
     await signsAs(restored, 3, 1, wallet.address);
+  });
+
+  it('a restore whose commit answer was lost (the server did commit) finishes with completeRestore', async () => {
+    const wallet = await createWallet({
+      servers: cluster.servers.slice(0, 2).map((s) => ({ url: s.url })),
+      threshold: 2,
+      transport: cluster.transport,
+    });
+    const a = cluster.servers[0]?.url as string;
+    const lossy: Transport = {
+      async send(request) {
+        const response = await cluster.transport.send(request);
+        if (request.url.startsWith(a) && request.url.includes('/commit'))
+          throw new CkmError('ServerUnavailable', 'the answer was lost');
+        return response;
+      },
+    };
+    let persisted: DeviceWalletState | undefined;
+    await expectCkmError(
+      restoreFromBackup({
+        state: wallet.state,
+        transport: lossy,
+        onStateChange: (state) => {
+          persisted = state;
+        },
+      }),
+      'ServerUnavailable',
+    );
+    expect(persisted?.uncommitted).toEqual([2]);
+    // Server A committed: it refuses the backup's key now, but the new device's commit is a no-op.
+    const restored = await completeRestore({
+      state: persisted as DeviceWalletState,
+      backupDeviceKeys: wallet.state.deviceKeys,
+      transport: cluster.transport,
+    });
+    expect(restored.state.uncommitted).toEqual([]);
+    await signsAs(restored, 2, 0, wallet.address);
   });
 });
 
