@@ -65,6 +65,11 @@ export type KeyMaintenanceService = {
   refresh(): Promise<KeyInfo>;
   /** Replaces server `party` by the one at `url`, pinned to `pinned`. */
   replaceServer(args: ServerReplacement): Promise<KeyInfo>;
+  /**
+   * Finishes a refresh or replacement that stopped before every server committed (the device
+   * already holds the new version). @throws {WalletError} `ServerUnavailable`, `Busy`
+   */
+  finishCommits(): Promise<KeyInfo>;
   /** A new wallet (created, restored, recovered) starts its schedule now. */
   startSchedule(): Promise<void>;
   /** Lets the identity service sign rotation records around each refresh. */
@@ -219,6 +224,18 @@ export function createKeyMaintenanceService(deps: {
         }
         for (const listener of listeners)
           listener({ kind: 'reshare', before, after: wallet.state });
+      });
+      return info();
+    },
+    async finishCommits() {
+      await ready;
+      const wallet = keyring.wallet();
+      await exclusive('replace', async () => {
+        try {
+          await wallet.commitPending({ strict: true });
+        } catch (cause) {
+          throw asWalletError(cause, 'Confirming the new key with every server');
+        }
       });
       return info();
     },

@@ -10,7 +10,7 @@ import browser from 'webextension-polyfill';
 import { fromHex, toHex } from '../../ckm/bytes';
 import type { DeviceWalletState } from '../../ckm/client/wallet';
 import { isCkmError } from '../../ckm/errors';
-import { generatePartyKeys, type PartyKeys } from '../../ckm/identity';
+import { generatePartyKeys, identityId, type PartyKeys } from '../../ckm/identity';
 import {
   type RecoveryKit,
   recoveryKitBytes,
@@ -173,9 +173,22 @@ export const keyManagementUiHandlers: KeyHandlers = {
     const normalized = serverUrl(url);
     const state = services.keyring.wallet().state;
     const server = state.config.parties.find((p) => p.index === party && p.role === 'server');
+    const pinned = await pinnedAsShown(normalized, identity);
+    // The same request again after a replacement stopped before every server committed: the
+    // replaced party is gone and the newcomer already in place; what is left is the commits.
+    const newcomer = state.config.parties.find(
+      (p) => p.role === 'server' && state.urls.get(p.index) === normalized,
+    );
+    if (
+      Number.isInteger(party) &&
+      !server &&
+      newcomer &&
+      identityId(newcomer.identity) === identityId(pinned) &&
+      state.uncommitted.length > 0
+    )
+      return services.keyMaintenance.finishCommits();
     if (!Number.isInteger(party) || !server)
       throw new WalletError('InvalidInput', 'Choose one of the wallet’s servers to replace.');
-    const pinned = await pinnedAsShown(normalized, identity);
     return services.keyMaintenance.replaceServer({
       party,
       url: normalized,

@@ -36,9 +36,9 @@ let recoveryKit: KitView;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
-/** Server B's commits are lost (it crashed after phase one) until the returned function runs. */
-function loseCommitsOfB(): () => void {
-  const b = cluster.servers[1]?.url ?? '';
+/** Server `k`'s commits are lost (it crashed after phase one) until the returned function runs. */
+function loseCommitsOf(k = 1): () => void {
+  const b = cluster.servers[k]?.url ?? '';
   let lost = 0;
   cluster.intercept = (request) =>
     request.url.startsWith(b) && request.url.endsWith('/commit') && ++lost > 0
@@ -63,12 +63,12 @@ async function signs(of: Device): Promise<boolean> {
 describe('interrupted refresh, restore and recovery (popup requests)', { timeout: 300_000 }, () => {
   beforeAll(async () => {
     fakeBrowser.reset();
-    [cluster, anvil] = await Promise.all([startCluster(2), startAnvil(31337)]);
+    [cluster, anvil] = await Promise.all([startCluster(3), startAnvil(31337)]);
     routeFetchToCluster(cluster);
     device = await newDevice('device', cluster, anvil);
     const created = await ui(device, {
       type: 'createWallet',
-      servers: await probedServers(device, cluster),
+      servers: await probedServers(device, cluster, 2),
       password: PASSWORD,
       recoveryDelaySeconds: 1,
     });
@@ -86,7 +86,7 @@ describe('interrupted refresh, restore and recovery (popup requests)', { timeout
 
   it('a refresh whose commit to B is lost: a typed error, the retry completes, same address', async () => {
     const before = await ui(device, { type: 'getKeyInfo' });
-    const restore = loseCommitsOfB();
+    const restore = loseCommitsOf();
     const error = await uiError(device, { type: 'refreshKey' });
     restore();
     expect(error.code).toBe('ServerUnavailable');
@@ -101,7 +101,7 @@ describe('interrupted refresh, restore and recovery (popup requests)', { timeout
   it('a restore whose commit to B is lost: the same restore again completes; the old device is refused', async () => {
     const kit = await ui(device, { type: 'exportBackup', password: PASSWORD });
     const fresh = await newDevice('restored', cluster, anvil);
-    const restore = loseCommitsOfB();
+    const restore = loseCommitsOf();
     const error = await uiError(fresh, {
       type: 'restoreBackup',
       backup: { kind: 'file', base64: kit.fileBase64 },
@@ -136,7 +136,7 @@ describe('interrupted refresh, restore and recovery (popup requests)', { timeout
     expect(
       (await uiError(after, { type: 'finishRecovery', password: 'not the password' })).code,
     ).toBe('WrongPassword');
-    const restore = loseCommitsOfB();
+    const restore = loseCommitsOf();
     const error = await uiError(after, { type: 'finishRecovery', password: PASSWORD });
     restore();
     expect(error.code).toBe('ServerUnavailable');
@@ -146,5 +146,38 @@ describe('interrupted refresh, restore and recovery (popup requests)', { timeout
     expect(await signs(device)).toBe(false);
     // A fresh handler call still answers (no request left half-done).
     expect((await handleUiRequest({ type: 'getKeyInfo' }, after.services)).ok).toBe(true);
+    device = after;
+  });
+
+  it('a server replacement whose commit to the newcomer is lost: the same request again completes', async () => {
+    const info = await ui(device, { type: 'getKeyInfo' });
+    const [a, b, c] = cluster.servers;
+    const replaced = info.servers[1];
+    if (!a || !b || !c || !replaced) throw new Error('no servers');
+    const shown = await ui(device, { type: 'probeServer', url: c.url });
+    const request = {
+      type: 'replaceServer',
+      party: replaced.party,
+      url: c.url,
+      identity: shown.identity,
+    } as const;
+    const restore = loseCommitsOf(2);
+    const error = await uiError(device, request);
+    restore();
+    expect(error.code).toBe('ServerUnavailable');
+    const again = await ui(device, request);
+    expect(again.servers.map((s) => s.url)).toEqual([a.url, c.url]);
+    expect(again.address).toBe(info.address);
+    expect(device.services.keyring.wallet().state.uncommitted).toEqual([]);
+    // Not a way around the check: a party that never was a server is still refused.
+    expect((await uiError(device, { ...request, party: 99 })).code).toBe('InvalidInput');
+    a.down = true;
+    b.down = true;
+    try {
+      expect((await sendAndWait(device, anvil, address, SINK, 1n)).status).toBe('0x1');
+    } finally {
+      a.down = false;
+      b.down = false;
+    }
   });
 });
