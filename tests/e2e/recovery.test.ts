@@ -1,12 +1,13 @@
 /**
  * Issue #7, recovery without a backup, end to end in real Chromium with real CKM server
- * processes and anvil. The wallet is made with a waiting period of a few seconds and its
+ * processes and anvil. The wallet is made with a waiting period of 40 seconds and its
  * recovery key (the UR text the popup shows once) is kept; a fresh profile presents it, the old
  * device's popup warns and cancels (the new device sees "cancelled" and cannot finish, and the
  * old device still signs), then the new device starts again and waits the period out. Server B
  * is killed (kill -9) right after "Finish recovery" is clicked: the finish fails with a clear
  * error, and once B is back the retry completes. The new device then signs a transaction that is
- * mined, at the same address, and the old device's signature is refused.
+ * mined, at the same address, and the old device's signature is refused. B is also killed as
+ * the recovery starts again: a clear error, and the same form, sent again once B is back, starts it.
  */
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,11 +50,15 @@ afterAll(async () => {
   await services?.stop();
 });
 
-/** The new device's "Recover with a recovery key" form, filled and sent; waits for the countdown. */
-async function startRecovery(page: Page): Promise<number> {
+/** Fills the new device's "Recover with a recovery key" form. */
+async function fillRecovery(page: Page): Promise<void> {
   await paste(page, '[data-testid="recover-ur"]', recoveryKey);
   await page.type('[data-testid="recover-password"]', NEW_PASSWORD);
   await page.type('[data-testid="recover-password-confirm"]', NEW_PASSWORD);
+}
+
+/** Sends the filled form; waits for the countdown. */
+async function submitRecovery(page: Page): Promise<number> {
   await click(page, 'recover-submit');
   await page.waitForSelector('[data-testid="recovery-waiting"]', { timeout: 60_000 });
   return Date.now();
@@ -69,7 +74,8 @@ describe('recovery with the recovery key', () => {
     popup = await recovering.openPopup();
     await click(popup, 'recover-start');
     await popup.waitForSelector('[data-testid="recover-ur"]');
-    const started = await startRecovery(popup);
+    await fillRecovery(popup);
+    const started = await submitRecovery(popup);
     expect(
       await popup.$eval('[data-testid="recovery-waiting"]', (el) => el.getAttribute('data-state')),
     ).toBe('waiting');
@@ -111,20 +117,35 @@ describe('recovery with the recovery key', () => {
     );
   }, 180_000);
 
-  it('start again, wait out the period, finish with server B killed (clear error), retry once B is back: the new device signs a mined transaction, the old is refused', async () => {
+  it('start again (server B killed -9 at first: a clear error, then the retry starts it), wait out the period, finish with server B killed (clear error), retry once B is back: the new device signs a mined transaction, the old is refused', async () => {
     const device = recovering as Wallet;
+    const serverB = services.servers[1];
+    if (!serverB) throw new Error('no server B');
     await popup.bringToFront();
     await click(popup, 'recovery-again');
     await popup.waitForSelector('[data-testid="recover-ur"]');
-    const started = await startRecovery(popup);
+    await fillRecovery(popup);
+    await serverB.kill();
+    try {
+      await click(popup, 'recover-submit');
+      const error = await popup.waitForSelector('[data-testid="recover-error"]', {
+        timeout: 60_000,
+      });
+      expect(await error?.evaluate((el) => el.textContent)).toMatch(
+        /could not start the recovery: .*Nothing was lost; try again\./,
+      );
+      expect(await popup.$('[data-testid="recovery-waiting"]')).toBeNull();
+    } finally {
+      await serverB.start();
+    }
+    // The form kept everything typed: the same click starts it.
+    const started = await submitRecovery(popup);
 
     await popup.waitForSelector('[data-testid="recovery-finish"]:not([disabled])', {
       timeout: (DELAY_SECONDS + 30) * 1000,
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual((DELAY_SECONDS - 2) * 1000);
 
-    const serverB = services.servers[1];
-    if (!serverB) throw new Error('no server B');
     await click(popup, 'recovery-finish');
     await serverB.kill();
     try {
