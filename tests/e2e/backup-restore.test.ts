@@ -6,9 +6,10 @@
  * address.
  *
  * Every restore moves the key to a new device identity (docs/ckm.md, `restoreFromBackup`), so
- * the device it came from stops signing, and so does any backup made before it: the 3-of-5
+ * the device it came from stops signing, and so does any backup made before it: the text and the 3-of-5
  * shares the lost profile made are refused after the first restore, and the second restore
- * uses shares the restored device made. Wrong passwords are refused and change nothing.
+ * uses shares the restored device made. Wrong passwords and a damaged backup text are refused
+ * and change nothing.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,8 @@ let address: string;
 let backupFile: string;
 /** The 3-of-5 split the original device made. */
 let staleShares: string[];
+/** The same backup as UR text, as the Settings screen showed it. */
+let staleUr: string;
 
 const WRONG = 'not the wallet password';
 
@@ -79,9 +82,11 @@ async function submitRestore(
   password: string,
 ): Promise<{ address?: string; error?: string }> {
   await paste(popup, '[data-testid="restore-password"]', password);
+  // A previous attempt's error is marked, so only this attempt's outcome counts.
+  await popup.$$eval('[data-testid="restore-error"]', (els) => {
+    for (const el of els) el.setAttribute('data-stale', '');
+  });
   await click(popup, 'restore-submit');
-  // A previous attempt's error goes as this one starts.
-  await popup.waitForFunction(() => !document.querySelector('[data-testid="restore-error"]'));
   const outcome = await Promise.race([
     popup
       .waitForSelector('[data-testid="restored-address"]', { timeout: 120_000 })
@@ -89,7 +94,7 @@ async function submitRestore(
         address: (await el?.evaluate((e) => e.getAttribute('data-address') ?? '')) ?? '',
       })),
     popup
-      .waitForSelector('[data-testid="restore-error"]', { timeout: 120_000 })
+      .waitForSelector('[data-testid="restore-error"]:not([data-stale])', { timeout: 120_000 })
       .then(async (el) => ({ error: (await el?.evaluate((e) => e.textContent ?? '')) ?? '' })),
   ]);
   return outcome;
@@ -154,6 +159,7 @@ describe('backup kit: back up, lose the profile, restore', () => {
     await popup.waitForSelector('[data-testid="backup-kit"]', { timeout: 60_000 });
     const [urText] = await texts(popup, '[data-testid="backup-kit"] [data-testid="kit-ur"]');
     expect(urText).toMatch(/^ur:envelope\//i);
+    staleUr = urText as string;
     await click(popup, 'kit-download');
     const file = await downloaded(downloads);
     expect(file.bytes.length).toBeGreaterThan(100);
@@ -200,9 +206,22 @@ describe('backup kit: back up, lose the profile, restore', () => {
     expect(refused.message).toMatch(/7102: request signature is invalid/);
   }, 120_000);
 
-  it('a backup made before that restore is refused (its device is retired), and nothing changes', async () => {
+  it('a backup made before that restore, as text or as shares, is refused (its device is retired), and so is a damaged text; nothing changes', async () => {
     fromShares = await launchWallet({ onboard: false });
     const popup = await restoreForm(fromShares);
+    await click(popup, 'source-ur');
+    // One byteword changed in the middle: the UR's checksum no longer matches.
+    const middle = Math.floor(staleUr.length / 2);
+    const damaged = `${staleUr.slice(0, middle)}${staleUr[middle] === 'a' ? 'e' : 'a'}${staleUr.slice(middle + 1)}`;
+    await paste(popup, '[data-testid="restore-ur"]', damaged);
+    const broken = await submitRestore(popup, original.password);
+    expect(broken.address).toBeUndefined();
+    expect(broken.error).toBeTruthy();
+    expect(broken.error).not.toMatch(/request signature is invalid/);
+    await paste(popup, '[data-testid="restore-ur"]', staleUr);
+    const asText = await submitRestore(popup, original.password);
+    expect(asText.address).toBeUndefined();
+    expect(asText.error).toMatch(/restore failed.*request signature is invalid/i);
     await enterShares(popup, [staleShares[0], staleShares[2], staleShares[4]] as string[]);
     const outcome = await submitRestore(popup, original.password);
     expect(outcome.address).toBeUndefined();
