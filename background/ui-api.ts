@@ -104,6 +104,7 @@ export type RecoveryView = {
 };
 
 export type KeyInfo = {
+  /** The first account's address (m/0), unchanged by every refresh and re-share. */
   readonly address: Hex;
   readonly keyVersion: number;
   /** ms since the epoch; undefined if never refreshed since creation or restore. */

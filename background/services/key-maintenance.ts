@@ -12,12 +12,14 @@
  * Public bookkeeping (dates only) lives in `storage.local`.
  * @module
  */
+
+import { getAddress } from 'viem';
 import browser from 'webextension-polyfill';
 import type { CkmWallet, DeviceWalletState } from '../../ckm/client/wallet';
 import { isCkmError } from '../../ckm/errors';
 import { identityId, type PartyIdentity } from '../../ckm/identity';
 import { DEFAULT_RECOVERY_DELAY_SECONDS } from '../../ckm/wallet';
-import { publicKeyToAddress } from '../../tss/index';
+import { derivePath, publicKeyToAddress } from '../../tss/index';
 import { WalletError } from '../errors';
 import type { KeyInfo, ServerView } from '../ui-api';
 import type { KeyringService } from './keyring';
@@ -147,7 +149,14 @@ export function createKeyMaintenanceService(deps: {
     const state = keyring.publicState();
     const next = nextRefreshAt();
     return {
-      address: (state ? publicKeyToAddress(state.share.publicKey) : '0x') as Hex,
+      // Account 1's address (m/0): the one the person knows.
+      address: (state
+        ? getAddress(
+            publicKeyToAddress(
+              derivePath(state.share.publicKey, state.share.chainCode, [0]).publicKey,
+            ),
+          )
+        : '0x') as Hex,
       keyVersion: state?.version ?? 0,
       ...(stored.lastRefreshAt !== undefined ? { lastRefreshAt: stored.lastRefreshAt } : {}),
       ...(next !== undefined ? { nextRefreshAt: next } : {}),
