@@ -23,7 +23,13 @@ import {
   rotateOnReshare,
 } from '../../ckm/client/identity';
 import type { CkmWallet } from '../../ckm/client/wallet';
-import { type IdentityChain, identityFile, parseIdentityFile } from '../../ckm/wallet-identity';
+import { isCkmError } from '../../ckm/errors';
+import {
+  type IdentityChain,
+  IdentityError,
+  identityFile,
+  parseIdentityFile,
+} from '../../ckm/wallet-identity';
 import { decodeEnvelope } from '../../envelope/decode';
 import type { Envelope } from '../../envelope/envelope';
 import type { KeyMaintenanceService } from './key-maintenance';
@@ -108,9 +114,14 @@ export function createIdentityService(deps: {
       });
       await saveChain(slot, finished);
       return finished;
-    } catch {
-      // The key did not change after all (the refresh failed before it switched): drop it.
-      if (!stored.pending) return chain;
+    } catch (error) {
+      // The key did not change after all (the refresh failed before it switched), or the record
+      // does not follow this chain: the half-done rotation is dropped. Anything else (a server
+      // out of reach) keeps it for the next use.
+      const stale =
+        isCkmError(error, 'InvalidParameters') ||
+        (error instanceof IdentityError && error.code === 'ChainBroken');
+      if (!stale || !stored.pending) return chain;
       const { [slot]: _dropped, ...rest } = stored.pending;
       await save({ ...stored, pending: rest });
       return chain;
