@@ -112,7 +112,9 @@ const verifyIdentity = (file: string) =>
 beforeAll(async () => {
   services = await startLocalServices();
   [serverA, serverB] = services.servers as [ServerProcess, ServerProcess];
-  wallet = await launchWallet({ servers: [serverA.url, serverB.url] });
+  // The default servers are A and B (7101, 7102). Not `servers: [...]`: the harness types the
+  // second URL while the first is still being added, and may onboard with A alone.
+  wallet = await launchWallet();
   address = wallet.address as `0x${string}`;
   await fund(services.anvil, address);
   downloads = mkdtempSync(join(tmpdir(), 'ckm-e2e-downloads-'));
@@ -139,6 +141,13 @@ afterAll(async () => {
 describe('refresh, server replacement and identity (issue #7)', () => {
   it('Settings shows the key version and "never"; Refresh now refreshes, version + 1, same address', async () => {
     const popup = await openSettings();
+    // 2 of 3: the device, A and B (so killing B below leaves A).
+    const servers = await popup.$$eval('[data-testid="settings-server"]', (rows) =>
+      rows.map((r) => r.textContent ?? ''),
+    );
+    expect(servers).toHaveLength(2);
+    expect(servers[0]).toContain('server-a');
+    expect(servers[1]).toContain('server-b');
     const before = await keyVersion(popup);
     expect(before).toBeGreaterThanOrEqual(1);
     expect(await text(popup, 'key-last-refresh')).toBe('never');
@@ -185,7 +194,7 @@ describe('refresh, server replacement and identity (issue #7)', () => {
     expect((await homeAddress()).toLowerCase()).toBe(address.toLowerCase());
   }, 300_000);
 
-  it('replace B by C from Settings; with A down {device, C} signs a mined transaction; B’s kept share combines with nobody’s', async () => {
+  it('replace B by C from Settings (C killed -9 mid-way, then retried); with A down {device, C} signs a mined transaction; B’s kept share combines with nobody’s', async () => {
     // A's share of the current version, read before the replacement: it must still combine with
     // B's (the checks below can pass), and the replacement must not be what breaks the pair.
     await serverA.stop();
@@ -206,7 +215,7 @@ describe('refresh, server replacement and identity (issue #7)', () => {
     expect(rows).toHaveLength(2);
     let replaceB: Awaited<ReturnType<Page['$']>> = null;
     for (const row of rows)
-      if ((await row.evaluate((el) => el.textContent ?? '')).includes(serverB.url))
+      if ((await row.evaluate((el) => el.textContent ?? '')).includes('server-b'))
         replaceB = await row.$('[data-testid="server-replace-open"]');
     if (!replaceB) throw new Error('Settings shows no Replace button for server B');
     await replaceB.click();
@@ -218,7 +227,28 @@ describe('refresh, server replacement and identity (issue #7)', () => {
     expect(await shown?.evaluate((el) => (el.textContent ?? '').trim())).toBe(
       fingerprint(cIdentity),
     );
+    // C killed -9 right after Replace: a clear error, and the wallet as it was ({device, A, B}).
     await popup.click('[data-testid="replace-submit"]');
+    await c.kill();
+    const failed = await popup.waitForSelector('[data-testid="replace-error"]', {
+      timeout: 120_000,
+    });
+    expect(await failed?.evaluate((el) => el.textContent ?? '')).toMatch(
+      /server|reach|unavailable/i,
+    );
+    expect(await keyVersion(popup)).toBe(before);
+    await serverA.kill();
+    try {
+      const signed = await signMessage('0x7374696c6c2042');
+      expect(signed.cosigner).toMatch(/server-b/);
+      expect(signed.signer).toBe(address);
+    } finally {
+      await serverA.start();
+    }
+    // C back: Replace again completes.
+    await c.start();
+    await popup.bringToFront();
+    await popup.click('[data-testid="replace-submit"]:not([disabled])');
     await waitForVersion(popup, before + 1, 180_000);
     expect(await popup.$('[data-testid="replace-error"]')).toBeNull();
     await popup.waitForFunction(
@@ -229,7 +259,7 @@ describe('refresh, server replacement and identity (issue #7)', () => {
         return rows.some((r) => r.includes(cUrl)) && !rows.some((r) => r.includes(b));
       },
       { timeout: 30_000, polling: 200 },
-      serverB.url,
+      'server-b',
       c.url,
     );
     await popup.close();
