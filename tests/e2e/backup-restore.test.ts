@@ -242,6 +242,12 @@ describe('backup kit: back up, lose the profile, restore', () => {
 
     const restoring = fromShares as Wallet;
     const popup = await restoreForm(restoring);
+    // Two of the five are too few: refused, and nothing is sent.
+    await enterShares(popup, [shares[4], shares[1]] as string[]);
+    const tooFew = await submitRestore(popup, original.password);
+    expect(tooFew.address).toBeUndefined();
+    expect(tooFew.error).toMatch(/Not enough shares yet/);
+    expect(await stillEmpty(restoring)).toBe(true);
     // Three of the five, not the first three.
     await enterShares(popup, [shares[4], shares[1], shares[3]] as string[]);
     const restored = await submitRestore(popup, original.password);
