@@ -154,6 +154,14 @@ export const recoveryUiHandlers = {
         ),
       });
     } catch (cause) {
+      // A backup's device identity retired by a later restore or recovery is refused by every
+      // server: say so, since trying again cannot help.
+      if (isCkmError(cause, 'Unauthorized'))
+        throw new WalletError(
+          'InvalidInput',
+          'This backup is older than the last restore or recovery of this wallet, so the servers no longer accept it. Use a newer backup, or the recovery key.',
+          { cause },
+        );
       throw asWalletError(cause, 'The restore failed');
     }
     const result = await afterInstall(services);

@@ -295,18 +295,30 @@ async function onboard(
       if (!remove) break;
       await remove.click();
     }
-    for (const url of servers) {
+    for (const [k, url] of servers.entries()) {
       await page.type('[data-testid="server-url"]', url);
       await click('server-add');
+      // The popup checks the server and then clears the field: type the next URL only after
+      // this one has its row and the field is empty again, or the clearing would eat it.
+      await page.waitForFunction(
+        (rows: number) =>
+          document.querySelectorAll('[data-testid="server-row"]').length >= rows &&
+          (document.querySelector('[data-testid="server-url"]') as HTMLInputElement | null)
+            ?.value === '',
+        { timeout: 30_000 },
+        k + 1,
+      );
     }
   }
+  const expectedRows = servers?.length ?? 1;
   await page.waitForFunction(
-    () =>
-      document.querySelectorAll('[data-testid="server-row"]').length > 0 &&
+    (rows: number) =>
+      document.querySelectorAll('[data-testid="server-row"]').length >= rows &&
       [...document.querySelectorAll('[data-testid="server-row"]')].every(
         (row) => row.getAttribute('data-status') === 'ok',
       ),
     { timeout: 30_000 },
+    expectedRows,
   );
   await click('servers-continue');
   await page.waitForSelector('[data-testid="password"]');

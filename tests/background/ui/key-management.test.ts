@@ -153,7 +153,8 @@ describe('backup kits, restore, refresh and server replacement (popup requests)'
       backup: { kind: 'file', base64: kit.fileBase64 },
       password: PASSWORD,
     });
-    expect(stale.code).toBe('Busy');
+    expect(stale.code).toBe('InvalidInput');
+    expect(stale.message).toMatch(/older than the last restore or recovery/);
     expect((await ui(third, { type: 'getState' })).status).toBe('uninitialized');
 
     // The restored device backs up again; its UR text restores on yet another profile.
