@@ -96,7 +96,9 @@ export const handlers: Handlers = {
       settings: services.settings.get(),
       ...(ceremonyProgress() ? { creating: ceremonyProgress() } : {}),
       ...(services.keyring.recovery() ? { recovering: true } : {}),
-      ...((await recoveryKitPending()) ? { recoveryKitPending: true } : {}),
+      ...(services.keyring.status() === 'unlocked' && (await recoveryKitPending())
+        ? { recoveryKitPending: true }
+        : {}),
       ...pendingRecoveriesOf(services),
     };
   },

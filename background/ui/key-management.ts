@@ -121,8 +121,9 @@ function deviceBackupBytes(services: Services): Uint8Array {
 }
 
 export const keyManagementUiHandlers: KeyHandlers = {
-  async splitRecoveryKit({ threshold, count }) {
+  async splitRecoveryKit({ threshold, count }, services) {
     checkSpec({ threshold, count });
+    services.keyring.wallet(); // a locked wallet does not show its recovery key
     const kit = await heldRecoveryKit();
     return splitRecoveryKit(kit, { threshold, count }).map((share, i) => ({
       fileName: `ckm-wallet-recovery-key-share-${i + 1}-of-${count}.envelope`,
@@ -131,7 +132,10 @@ export const keyManagementUiHandlers: KeyHandlers = {
       qrParts: envelopeToUrParts(share),
     }));
   },
-  showRecoveryKit: async () => recoveryKitView(await heldRecoveryKit()),
+  async showRecoveryKit(_request, services) {
+    services.keyring.wallet(); // a locked wallet does not show its recovery key
+    return recoveryKitView(await heldRecoveryKit());
+  },
   async dismissRecoveryKit() {
     await browser.storage.session.remove(RECOVERY_KIT_KEY);
     return {};

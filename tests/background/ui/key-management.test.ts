@@ -79,6 +79,16 @@ describe('backup kits, restore, refresh and server replacement (popup requests)'
     expect((await uiError(first, { type: 'splitRecoveryKit', threshold: 4, count: 3 })).code).toBe(
       'InvalidInput',
     );
+    // Not yet saved: the popup may show it again, but never while the wallet is locked.
+    expect((await ui(first, { type: 'getState' })).recoveryKitPending).toBe(true);
+    expect((await ui(first, { type: 'showRecoveryKit' })).urText).toMatch(/^ur:envelope\//);
+    await ui(first, { type: 'lock' });
+    expect((await ui(first, { type: 'getState' })).recoveryKitPending).toBeUndefined();
+    expect((await uiError(first, { type: 'showRecoveryKit' })).code).toBe('Locked');
+    expect((await uiError(first, { type: 'splitRecoveryKit', threshold: 3, count: 5 })).code).toBe(
+      'Locked',
+    );
+    await ui(first, { type: 'unlock', password: PASSWORD });
     await ui(first, { type: 'dismissRecoveryKit' });
     const gone = await uiError(first, { type: 'splitRecoveryKit', threshold: 3, count: 5 });
     expect(gone.code).toBe('NotFound');
