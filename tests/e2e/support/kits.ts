@@ -32,8 +32,13 @@ export async function downloaded(dir: string): Promise<{ path: string; bytes: Ui
     const names = (await readdir(dir)).filter((n) => !n.endsWith('.crdownload'));
     const [name] = names;
     if (names.length === 1 && name) {
+      // Chromium may create the file under its final name before writing it: wait until it is
+      // non-empty and its size holds still.
       const path = join(dir, name);
-      return { path, bytes: new Uint8Array(await readFile(path)) };
+      const first = await readFile(path);
+      await pause(200);
+      const bytes = new Uint8Array(await readFile(path));
+      if (bytes.length > 0 && bytes.length === first.length) return { path, bytes };
     }
     if (names.length > 1) throw new Error(`more than one download in ${dir}: ${names.join(', ')}`);
     if (Date.now() > deadline) throw new Error(`nothing was downloaded into ${dir}`);
