@@ -101,4 +101,9 @@ export type ApprovalItem = {
   readonly origin: string;
   readonly createdAt: number;
   readonly request: ApprovalRequest;
+  /**
+   * The origin is on the local phishing list (issue #8): the prompt shows why and can be
+   * approved only with "continue anyway" (`resolveApproval.continueAnyway`), which is logged.
+   */
+  readonly phishing?: { readonly listedDomain: string };
 };

@@ -4,6 +4,7 @@
  * errors in the router.
  * @module
  */
+import type { PolicyRefusal } from '../ckm/policy/types';
 
 export type WalletErrorCode =
   | 'WrongPassword'
@@ -21,14 +22,25 @@ export type WalletErrorCode =
   | 'RecoveryPending'
   | 'RecoveryCancelled'
   /** A capability whose background half is not built yet (the popup says so). */
-  | 'NotAvailable';
+  | 'NotAvailable'
+  /** A server's policy firewall will not co-sign (issue #8); `policy` says which rule. */
+  | 'PolicyRefused'
+  /** A request from a site on the phishing list, approved without "continue anyway". */
+  | 'PhishingSite';
 
 export class WalletError extends Error {
   override readonly name = 'WalletError';
   readonly code: WalletErrorCode;
-  constructor(code: WalletErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
+  /** `PolicyRefused`: the refusal's details, for the popup. */
+  readonly policy: PolicyRefusal | undefined;
+  constructor(
+    code: WalletErrorCode,
+    message: string,
+    options: { cause?: unknown; policy?: PolicyRefusal } = {},
+  ) {
+    super(message, options.cause === undefined ? {} : { cause: options.cause });
     this.code = code;
+    this.policy = options.policy;
   }
 }
 

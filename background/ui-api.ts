@@ -7,6 +7,8 @@
  * `code` the popup can branch on (e.g. `WrongPassword`) and a sentence it can show.
  * @module
  */
+
+import type { PolicyRefusal, PolicyView, WalletPolicy } from '../ckm/policy/types';
 import type { ApprovalItem, ApprovalResults, ChainView } from './approvals-api';
 import type { Settings } from './services/settings';
 
@@ -118,6 +120,48 @@ export type KeyInfo = {
   readonly recoveryDelaySeconds?: number;
 };
 
+/** The policy firewall as every server reports it (issue #8): one row per server. */
+export type PolicyOverview = {
+  readonly servers: readonly {
+    readonly party: number;
+    readonly name: string;
+    readonly url: string;
+    /** What this server holds; absent when it did not answer (`error` says why). */
+    readonly view?: PolicyView;
+    readonly error?: string;
+  }[];
+};
+
+/**
+ * A transaction a server held under the "above this amount, wait" rule, kept by the wallet so
+ * that it can be sent once the waiting period is over (or cancelled on every server).
+ */
+export type HeldTransactionView = {
+  readonly id: string;
+  /** The servers' hold id (the same on every server). */
+  readonly holdId: string;
+  readonly chainId: number;
+  readonly from: Hex;
+  readonly to?: Hex;
+  readonly value: Hex;
+  readonly origin: string;
+  readonly title: string;
+  readonly createdAt: number;
+  /** When the servers will co-sign it (ms since the epoch). */
+  readonly readyAt: number;
+};
+
+/** The local phishing list and what the user did about it. */
+export type PhishingInfo = {
+  /** `bundled`: shipped with the extension; `file`: loaded by the user from a file. */
+  readonly source: 'bundled' | 'file';
+  readonly version: string;
+  readonly domains: number;
+  readonly updatedAt: number;
+  /** Every "continue anyway" on a listed site, newest first (kept: the last 200). */
+  readonly log: readonly { readonly origin: string; readonly at: number; readonly what: string }[];
+};
+
 export type MigrationPreview = {
   readonly from: Hex;
   readonly to: Hex;
@@ -210,6 +254,8 @@ export type UiRequest =
       type: 'resolveApproval';
       id: string;
       result: ApprovalResults[keyof ApprovalResults];
+      /** Required for a request from a site on the phishing list; logged. */
+      continueAnyway?: boolean;
     }
   | { type: 'rejectApproval'; id: string }
   /** The approval window asks to close once its queue is empty (it shows the last completion first). */
@@ -232,7 +278,19 @@ export type UiRequest =
   | { type: 'updateNetwork'; chainId: number; rpcUrl: string; name?: string }
   | { type: 'removeNetwork'; chainId: number }
   | { type: 'removeAsset'; chainId: number; address: Hex; tokenId?: string }
-  | { type: 'updateSettings'; patch: Partial<Settings> };
+  | { type: 'updateSettings'; patch: Partial<Settings> }
+  /** The policy firewall (issue #8): read from, and written to, every server. */
+  | { type: 'getPolicy' }
+  | { type: 'setPolicy'; policy: WalletPolicy }
+  | { type: 'cancelPolicyChange' }
+  | { type: 'listHeld' }
+  /** Sends a held transaction once its waiting period is over (a fresh nonce and fees). */
+  | { type: 'sendHeld'; id: string }
+  /** Cancels a held transaction on every server and forgets it. */
+  | { type: 'cancelHeld'; id: string }
+  | { type: 'getPhishingInfo' }
+  /** Replaces the phishing list with a file's text (eth-phishing-detect's JSON config format). */
+  | { type: 'loadPhishingList'; text: string };
 
 export type UiReplies = {
   getState: {
@@ -322,12 +380,25 @@ export type UiReplies = {
   removeNetwork: Record<string, never>;
   removeAsset: Record<string, never>;
   updateSettings: Settings;
+  getPolicy: PolicyOverview;
+  setPolicy: PolicyOverview;
+  cancelPolicyChange: PolicyOverview;
+  listHeld: readonly HeldTransactionView[];
+  sendHeld: ActivityItem;
+  cancelHeld: Record<string, never>;
+  getPhishingInfo: PhishingInfo;
+  loadPhishingList: PhishingInfo;
 };
 
 export type UiReply<T extends UiRequest> = UiReplies[T['type']];
 
 /** A failure the popup can show: `code` is stable, `message` is a sentence for people. */
-export type UiErrorBody = { readonly code: string; readonly message: string };
+export type UiErrorBody = {
+  readonly code: string;
+  readonly message: string;
+  /** `PolicyRefused`: which rule refused, as data the popup explains (issue #8). */
+  readonly policy?: PolicyRefusal;
+};
 
 export type UiOutcome<T> = { ok: true; value: T } | { ok: false; error: UiErrorBody };
 

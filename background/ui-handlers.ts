@@ -4,6 +4,7 @@
  * a `UiOutcome`: failures carry a stable code and a sentence, never a stack.
  * @module
  */
+
 import { JsonRpcError } from '@metamask/rpc-errors';
 import { formatEther, type Hex } from 'viem';
 import browser, { type Runtime } from 'webextension-polyfill';
@@ -21,6 +22,8 @@ import {
   recoveryKitPending,
 } from './ui/key-management';
 import { networksUiHandlers } from './ui/networks';
+import { phishingUiHandlers } from './ui/phishing';
+import { policyUiHandlers } from './ui/policy';
 import { broadcastUiEvent, ceremonyProgress, reportProgress, withProgress } from './ui/progress';
 import { pinnedAsShown, probe, serverUrl } from './ui/servers';
 import {
@@ -195,6 +198,8 @@ export const handlers: Handlers = {
   },
   ...networksUiHandlers,
   ...keyManagementUiHandlers,
+  ...policyUiHandlers,
+  ...phishingUiHandlers,
   async removeAsset({ chainId, address, tokenId }, services) {
     await services.assets.remove(chainId, requireAccount(services).address, address, tokenId);
     return {};
@@ -211,7 +216,12 @@ function ownerOf(id: string, services: Services) {
 
 /** A failure as the popup shows it. */
 export function toUiError(error: unknown): UiErrorBody {
-  if (isWalletError(error)) return { code: error.code, message: error.message };
+  if (isWalletError(error))
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.policy ? { policy: error.policy } : {}),
+    };
   if (isCkmError(error)) return { code: error.code, message: error.shortMessage };
   if (error instanceof JsonRpcError) return { code: `Rpc${error.code}`, message: error.message };
   if (error instanceof Error && error.name === 'InvalidSettingError')

@@ -25,6 +25,14 @@
  * - `siwe-address-mismatch` (danger): the SIWE address is not the signing account.
  * - `siwe-chain-mismatch` (caution): the SIWE chain id is not the wallet's chain.
  * - `siwe-malformed` (danger): the text claims to be a SIWE message but does not conform.
+ *
+ * Raised in the background from the chain and lists, not by the pure decoders (issue #8):
+ * - `spender-is-eoa` (danger): an approval's spender (approve, setApprovalForAll, Permit,
+ *   Permit2) is an account with no code, so a person, not a contract, could take the tokens.
+ * - `new-contract` (caution): the contract called, paid or approved was deployed less than a
+ *   day ago.
+ * - `phishing-site` (danger): the requesting site is on the local phishing list.
+ * - `simulation-reverted` (danger): simulating the transaction shows it would fail.
  */
 export type WarningKind =
   | 'unlimited-approval'
@@ -40,7 +48,11 @@ export type WarningKind =
   | 'siwe-uri-mismatch'
   | 'siwe-address-mismatch'
   | 'siwe-chain-mismatch'
-  | 'siwe-malformed';
+  | 'siwe-malformed'
+  | 'spender-is-eoa'
+  | 'new-contract'
+  | 'phishing-site'
+  | 'simulation-reverted';
 
 /** A warning with its plain-language reason. */
 export type Warning = {
@@ -67,7 +79,48 @@ export type TransactionInsight = {
   readonly warnings: readonly Warning[];
   /** The 4-byte function selector, when the transaction calls a contract with data. */
   readonly selector?: `0x${string}`;
+  /** What the transaction would change in the account's balances, from the chain (issue #8). */
+  readonly preview?: SimulationPreview;
 };
+
+/** One balance change of the signing account that a simulation predicts. */
+export type BalanceChange = {
+  readonly standard: 'native' | 'ERC20' | 'ERC721' | 'ERC1155';
+  /** The token contract; absent for the native coin. */
+  readonly address?: `0x${string}`;
+  /** "ETH", the token's symbol, or a shortened address when the token has none. */
+  readonly symbol: string;
+  /** ERC-20 (and native) decimals, when known. */
+  readonly decimals?: number;
+  /** ERC-721 / ERC-1155 token id (decimal). */
+  readonly tokenId?: string;
+  /**
+   * The signed change in the smallest unit, as a decimal integer string: "-1000000000000000000"
+   * for 1 ETH out, "1" for one NFT in. The native change leaves out the network fee (shown apart).
+   */
+  readonly amount: string;
+  /** For people: "−1 ETH", "+250 USDC", "+1 NFT #7 (0xAb…cd)". */
+  readonly display: string;
+};
+
+/**
+ * The balance-change preview: `ok` with the changes (possibly none) when the chain could simulate
+ * the transaction; `reverted` when the simulation shows it would fail; `unavailable` with the
+ * reason when the chain supports neither `eth_simulateV1` nor `debug_traceCall` (the prompt says
+ * "could not simulate" rather than showing nothing).
+ */
+export type SimulationPreview =
+  | {
+      readonly status: 'ok';
+      readonly method: 'eth_simulateV1' | 'debug_traceCall';
+      readonly changes: readonly BalanceChange[];
+    }
+  | {
+      readonly status: 'reverted';
+      readonly method: 'eth_simulateV1' | 'debug_traceCall';
+      readonly reason: string;
+    }
+  | { readonly status: 'unavailable'; readonly reason: string };
 
 export type TypedDataInsight = {
   /** e.g. "Permit (EIP-2612)", "Permit2 PermitSingle", or the primary type. */
