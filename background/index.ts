@@ -15,6 +15,7 @@ import { createAccountsService } from './services/accounts';
 import { createActivityService } from './services/activity';
 import { createApprovalsService, type WindowOpener } from './services/approvals';
 import { createAssetsService } from './services/assets';
+import { createHeldService } from './services/held';
 import { createIdentityService } from './services/identity';
 import { registerInpageScripts } from './services/inpage-registration';
 import { createKeyMaintenanceService } from './services/key-maintenance';
@@ -53,7 +54,8 @@ export function createServices(deps: ServiceDeps = {}): Services {
   const signer = createSignerService(keyring, accounts);
   const activity = createActivityService(networks);
   const assets = createAssetsService(networks);
-  const transactions = createTransactionsService({ networks, signer, activity, assets });
+  const held = createHeldService();
+  const transactions = createTransactionsService({ networks, signer, activity, assets, held });
   const subscriptions = createSubscriptionsService(networks, events);
   const keyMaintenance = createKeyMaintenanceService({ keyring, settings });
   const recoveryWatch = createRecoveryWatchService({ keyring });
@@ -74,6 +76,7 @@ export function createServices(deps: ServiceDeps = {}): Services {
     keyMaintenance,
     recoveryWatch,
     identity,
+    held,
   };
 }
 
@@ -88,6 +91,7 @@ export function servicesReady(services: Services): Promise<void> {
     services.activity.ready,
     services.assets.ready,
     services.keyMaintenance.ready,
+    services.held.ready,
   ]).then(() => {});
 }
 

@@ -5,6 +5,10 @@
  * @module
  */
 import { JsonRpcError, providerErrors, rpcErrors } from '@metamask/rpc-errors';
+
+/** JSON data an RPC error may carry (what `@metamask/rpc-errors` accepts). */
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
 import type { WireRpcError } from '../../content/page-channel';
 import { isWalletError, type WalletError } from '../errors';
 import { accountMethods } from './methods/accounts';
@@ -51,13 +55,20 @@ export async function routeRequest(
   }
 }
 
-function fromWalletError(error: WalletError): JsonRpcError<never> {
+function fromWalletError(error: WalletError): JsonRpcError<Json> {
   switch (error.code) {
     case 'Locked':
     case 'NotInitialized':
       return providerErrors.unauthorized({ message: error.message });
     case 'InvalidInput':
       return rpcErrors.invalidParams({ message: error.message });
+    // EIP-1474 -32003 "Transaction rejected": the servers' policy refused (or held) it; the
+    // rule travels in `data` so a dApp can tell the user more than "failed".
+    case 'PolicyRefused':
+      return rpcErrors.transactionRejected({
+        message: error.message,
+        ...(error.policy ? { data: { policy: { ...error.policy } as Json } } : {}),
+      });
     default:
       return rpcErrors.internal({ message: error.message });
   }

@@ -3,10 +3,12 @@
  * its handler next to its policy, so the router is one short pipeline (see STYLE.md §4).
  * @module
  */
+
 import type { AccountsService } from '../services/accounts';
 import type { ActivityService } from '../services/activity';
 import type { ApprovalsService } from '../services/approvals';
 import type { AssetsService } from '../services/assets';
+import type { HeldService } from '../services/held';
 import type { IdentityService } from '../services/identity';
 import type { KeyMaintenanceService } from '../services/key-maintenance';
 import type { KeyringService } from '../services/keyring';
@@ -46,6 +48,7 @@ export type Services = {
   readonly keyMaintenance: KeyMaintenanceService;
   readonly recoveryWatch: RecoveryWatchService;
   readonly identity: IdentityService;
+  readonly held: HeldService;
 };
 
 export type RpcRequest = { readonly method: string; readonly params?: unknown };

@@ -15,6 +15,7 @@ import type {
   TransactionSignPayload,
   TypedDataSignPayload,
 } from '../../ckm/payload/types';
+import type { PolicyRefusal } from '../../ckm/policy/types';
 import { WalletError } from '../errors';
 import type { AccountView } from '../ui-api';
 import type { AccountsService } from './accounts';
@@ -48,6 +49,15 @@ export function createSignerService(
     try {
       result = await wallet.sign({ payload, path: accounts.pathOf(account) });
     } catch (cause) {
+      // The server's policy firewall (issue #8): the refusal's details go to the prompt.
+      if (isCkmError(cause, 'PolicyRefused')) {
+        const refusal = (cause as { refusal?: PolicyRefusal }).refusal;
+        throw new WalletError(
+          'PolicyRefused',
+          `The servers will not co-sign this: ${cause.shortMessage}`,
+          { cause, ...(refusal ? { policy: refusal } : {}) },
+        );
+      }
       if (isCkmError(cause))
         throw new WalletError(
           cause.code === 'ServerUnavailable' ? 'ServerUnavailable' : 'Busy',

@@ -12,10 +12,11 @@ import type { TransactionPayload, TransactionSignPayload } from '../../ckm/paylo
 import type { TransactionView } from '../approvals-api';
 import { describeTransaction } from '../decode/index';
 import type { TransactionInsight } from '../decode/types';
-import { WalletError } from '../errors';
+import { isWalletError, WalletError } from '../errors';
 import type { AccountView, ActivityItem } from '../ui-api';
 import type { ActivityService } from './activity';
 import type { AssetsService } from './assets';
+import { type HeldService, heldId } from './held';
 import type { NetworksService } from './networks';
 import type { Signed, SignerService } from './signer';
 
@@ -159,6 +160,8 @@ export function createTransactionsService(deps: {
   activity: ActivityService;
   /** Watched tokens name the contract a call goes to (standard, symbol, decimals). */
   assets?: Pick<AssetsService, 'list'>;
+  /** Where a transaction a server held is kept (issue #8). */
+  held?: Pick<HeldService, 'add'>;
 }): TransactionsService {
   const { networks, signer, activity } = deps;
   const tokenHint = (chainId: number, from: Hex, to: Hex | undefined) => {
@@ -347,6 +350,42 @@ export function createTransactionsService(deps: {
     return item;
   }
 
+  /**
+   * A server held the transaction under the owner's "above this amount, wait" rule: keep it so
+   * the user can send it once the waiting period is over, or cancel it (`services/held.ts`).
+   */
+  async function keepIfHeld(
+    error: unknown,
+    account: AccountView,
+    origin: string,
+    view: TransactionView,
+    chainId: number,
+    title: string,
+  ): Promise<void> {
+    const refusal = isWalletError(error, 'PolicyRefused') ? error.policy : undefined;
+    if (!deps.held || refusal?.rule !== 'hold' || refusal.status !== 'waiting') return;
+    await deps.held.add({
+      id: heldId(chainId, refusal.holdId),
+      holdId: refusal.holdId,
+      chainId,
+      from: account.address,
+      ...(view.to ? { to: view.to } : {}),
+      value: view.value,
+      origin,
+      title,
+      createdAt: Date.now(),
+      readyAt: refusal.readyAt,
+      request: {
+        ...(view.to ? { to: view.to } : {}),
+        value: view.value,
+        data: view.data,
+        gas: view.gas,
+        legacy: view.gasPrice !== undefined,
+      },
+      ...(account.walletId ? { walletId: account.walletId } : {}),
+    });
+  }
+
   return {
     async prepare(request, chainId) {
       if (request.chainId !== undefined && request.chainId !== chainId)
@@ -382,16 +421,15 @@ export function createTransactionsService(deps: {
       });
       return { view, insight, chainId };
     },
-    send({ account, origin, prepared, edits, replaces, title }) {
+    async send({ account, origin, prepared, edits, replaces, title }) {
       const view = applyEdits(prepared.view, edits);
-      return broadcast(
-        account,
-        origin,
-        view,
-        prepared.chainId,
-        title ?? prepared.insight.action,
-        replaces,
-      );
+      const label = title ?? prepared.insight.action;
+      try {
+        return await broadcast(account, origin, view, prepared.chainId, label, replaces);
+      } catch (error) {
+        await keepIfHeld(error, account, origin, view, prepared.chainId, label);
+        throw error;
+      }
     },
     speedUp: (id, account) => replace(id, account, false),
     cancel: (id, account) => replace(id, account, true),
