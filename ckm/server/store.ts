@@ -83,6 +83,56 @@ export type RecoveryStart = Pick<
   'walletId' | 'newSigningKey' | 'newAgreementKey' | 'startedAt' | 'readyAt'
 >;
 
+/**
+ * One asset a co-signed payload lets leave (docs/ckm.md §10): the policy ledger counts these
+ * over a rolling 24 h. `ledgerKey` names the payload's slot (a transaction's chain, sender and
+ * nonce): a re-sign of the same slot (speed-up, cancel) replaces its entries, never adds to them.
+ */
+export type LedgerEntry = {
+  readonly chainId: number;
+  /** `'native'` or the token contract's checksummed address. */
+  readonly asset: string;
+  /** Decimal integer string, 0 ≤ amount < 2^256. */
+  readonly amount: string;
+};
+
+/** What this server co-signed of one asset since a time (decimal string of the sum). */
+export type LedgerTotal = LedgerEntry;
+
+/** A held payload (docs/ckm.md §10): the same intent is co-signed once after `readyAt`. */
+export type PolicyHoldRecord = {
+  /** The hex SHA-256 of the payload's intent (`intentId`): the same on every server. */
+  readonly holdId: string;
+  readonly createdAt: number;
+  readonly readyAt: number;
+  readonly status: 'waiting' | 'cancelled' | 'used';
+  /** One line for people, e.g. "Send 5 ETH to 0xAb…cd on chain 1". Public. */
+  readonly summary: string;
+};
+
+/**
+ * A wallet's policy rows, read and written inside one transaction that holds the wallet's row
+ * lock, so two signing requests of one wallet never both pass a daily limit (each sees the
+ * other's ledger entries). Use only these methods inside it: other store calls may wait for the
+ * transaction to end.
+ */
+export interface PolicyTransaction {
+  /** The wallet's stored policy state (`encodePolicyState`; public), if it ever had one. */
+  getPolicy(): Promise<Uint8Array | undefined>;
+  putPolicy(state: Uint8Array): Promise<void>;
+  /** Sums per (chainId, asset) of the ledger entries at or after `since`, except `exceptKey`'s. */
+  spent(since: number, exceptKey?: string): Promise<LedgerTotal[]>;
+  /** Replaces every entry under `ledgerKey` by `entries` (none: the key's entries are removed). */
+  replaceLedger(ledgerKey: string, entries: readonly LedgerEntry[], at: number): Promise<void>;
+  /** Drops ledger entries older than `before` (they count for nothing any more). */
+  pruneLedger(before: number): Promise<void>;
+  getHold(holdId: string): Promise<PolicyHoldRecord | undefined>;
+  /** Inserts the hold, or replaces the one under its id. */
+  putHold(hold: PolicyHoldRecord): Promise<void>;
+  /** Holds created at or after `since`, newest first (at most `limit`). */
+  listHolds(since: number, limit: number): Promise<PolicyHoldRecord[]>;
+}
+
 export interface ServerStore {
   createWallet(wallet: Omit<WalletRecord, 'createdAt'>): Promise<'created' | 'exists'>;
   getWallet(walletId: string): Promise<WalletRecord | undefined>;
@@ -138,5 +188,11 @@ export interface ServerStore {
     by: string;
     before?: number;
   }): Promise<boolean>;
+  /**
+   * Runs `fn` in one transaction holding the wallet's row lock (docs/ckm.md §10: two requests of
+   * one wallet are evaluated one after the other). Rolled back when `fn` throws. `NotFound` (a
+   * storage error) if the wallet does not exist.
+   */
+  policyTransaction<T>(walletId: string, fn: (tx: PolicyTransaction) => Promise<T>): Promise<T>;
   audit(entry: AuditEntry): Promise<void>;
 }

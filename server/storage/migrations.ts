@@ -123,6 +123,44 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'policy firewall',
+    statements: [
+      // A wallet's policy state (docs/ckm.md §10): the rules in force and a pending loosening,
+      // encoded by ckm/policy/codec.ts. Public (the owner's own rules), so not sealed; protected
+      // like every other row by who may write the database.
+      `CREATE TABLE policies (
+        wallet_id TEXT PRIMARY KEY REFERENCES wallets (wallet_id) ON DELETE CASCADE,
+        state BYTEA NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      // What this server co-signed leaving the wallet, per asset, for the rolling daily limits.
+      // A re-sign of the same `ledger_key` (a transaction's chain, sender and nonce) replaces its
+      // rows. Amounts up to 2^256 − 1 (78 digits) are summed by the database as NUMERIC.
+      `CREATE TABLE policy_ledger (
+        wallet_id TEXT NOT NULL REFERENCES wallets (wallet_id) ON DELETE CASCADE,
+        ledger_key TEXT NOT NULL,
+        chain_id BIGINT NOT NULL,
+        asset TEXT NOT NULL,
+        amount NUMERIC(78, 0) NOT NULL CHECK (amount >= 0),
+        at BIGINT NOT NULL,
+        PRIMARY KEY (wallet_id, ledger_key, chain_id, asset)
+      )`,
+      'CREATE INDEX policy_ledger_wallet_at ON policy_ledger (wallet_id, at)',
+      // Payloads held for a waiting period: co-signed once after `ready_at` unless cancelled.
+      `CREATE TABLE policy_holds (
+        wallet_id TEXT NOT NULL REFERENCES wallets (wallet_id) ON DELETE CASCADE,
+        hold_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        ready_at BIGINT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('waiting', 'cancelled', 'used')),
+        summary TEXT NOT NULL,
+        PRIMARY KEY (wallet_id, hold_id)
+      )`,
+      'CREATE INDEX policy_holds_wallet_created ON policy_holds (wallet_id, created_at)',
+    ],
+  },
 ];
 
 /**

@@ -8,15 +8,19 @@
  * one PostgreSQL never lose each other's updates:
  * - sessions advance by compare-and-swap on `step` (a conditional UPDATE);
  * - `commitKey` locks the wallet row, then deletes the other versions and activates the new one;
- * - the replay cache is one INSERT … ON CONFLICT that only revives an expired entry.
+ * - the replay cache is one INSERT … ON CONFLICT that only revives an expired entry;
+ * - a policy check (`policyTransaction`) locks the wallet row for its whole read-evaluate-write.
  * @module
  */
 import { openAtRest, type RowIdentity, sealAtRest } from './at-rest';
 import { StorageConflictError, StorageNotFoundError, StorageUnavailableError } from './errors';
-import { SQLSTATE, type Sql } from './sql';
+import { SQLSTATE, type Sql, type SqlQuery } from './sql';
 import type {
   KeyStatus,
   KeyVersionRecord,
+  LedgerEntry,
+  PolicyHoldRecord,
+  PolicyTransaction,
   RecoveryRecord,
   RecoveryStatus,
   SessionRecord,
@@ -32,6 +36,13 @@ const MAX_AUDIT_LIMIT = 1000;
 /** PostgreSQL INTEGER. */
 const MAX_INT32 = 2 ** 31 - 1;
 const PUBLIC_KEY_LENGTH = 33;
+/** A hold's one-line summary (public text written by the service). */
+const MAX_SUMMARY_LENGTH = 512;
+/** Asset names: `native` or a 0x-prefixed address. */
+const MAX_ASSET_LENGTH = 64;
+/** 0 ≤ amount < 10^78 (2^256 − 1 has 78 digits), canonical decimal. */
+const AMOUNT = /^(0|[1-9][0-9]{0,77})$/;
+const HOLD_STATUSES: readonly PolicyHoldRecord['status'][] = ['waiting', 'cancelled', 'used'];
 
 // ── Checks at the door (programming errors: TypeError for a type, RangeError for a value) ──
 
@@ -68,6 +79,23 @@ function assertBytes(value: unknown, name: string, length?: number): asserts val
 
 function assertOptionalText(value: unknown, name: string, maxLength: number): void {
   if (value !== undefined && value !== null) assertText(value, name, maxLength);
+}
+
+function assertLedgerEntry(entry: LedgerEntry, name: string): void {
+  assertTime(entry.chainId, `${name}.chainId`);
+  assertText(entry.asset, `${name}.asset`, MAX_ASSET_LENGTH);
+  if (typeof entry.amount !== 'string') throw new TypeError(`"${name}.amount" expected string`);
+  if (!AMOUNT.test(entry.amount))
+    throw new RangeError(`"${name}.amount" expected a decimal integer below 10^78`);
+}
+
+function assertHold(hold: PolicyHoldRecord): void {
+  assertId(hold.holdId, 'hold.holdId');
+  assertTime(hold.createdAt, 'hold.createdAt');
+  assertTime(hold.readyAt, 'hold.readyAt');
+  if (!HOLD_STATUSES.includes(hold.status))
+    throw new RangeError(`"hold.status" expected ${HOLD_STATUSES.join('|')}`);
+  assertText(hold.summary, 'hold.summary', MAX_SUMMARY_LENGTH);
 }
 
 /** Public keys compared in full (they are public: no constant time needed). */
@@ -145,6 +173,110 @@ function toRecovery(row: RecoveryRow): RecoveryRecord {
     cancelledAt: row.cancelled_at,
     cancelledBy: row.cancelled_by,
     completedAt: row.completed_at,
+  };
+}
+
+type HoldRow = {
+  hold_id: string;
+  created_at: number;
+  ready_at: number;
+  status: PolicyHoldRecord['status'];
+  summary: string;
+};
+const HOLD_COLUMNS = 'hold_id, created_at, ready_at, status, summary';
+
+function toHold(row: HoldRow): PolicyHoldRecord {
+  return {
+    holdId: row.hold_id,
+    createdAt: row.created_at,
+    readyAt: row.ready_at,
+    status: row.status,
+    summary: row.summary,
+  };
+}
+
+/** A wallet's policy rows through `tx`, which holds the wallet's row lock (see `policyTransaction`). */
+function policyRows(tx: SqlQuery, walletId: string, at: () => number): PolicyTransaction {
+  return {
+    async getPolicy() {
+      const [row] = await tx.query<{ state: Uint8Array }>(
+        'SELECT state FROM policies WHERE wallet_id = $1',
+        [walletId],
+      );
+      return row?.state;
+    },
+    async putPolicy(state) {
+      assertBytes(state, 'state');
+      await tx.query(
+        `INSERT INTO policies (wallet_id, state, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (wallet_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+        [walletId, state, at()],
+      );
+    },
+    async spent(since, exceptKey) {
+      assertTime(since, 'since');
+      if (exceptKey !== undefined) assertId(exceptKey, 'exceptKey');
+      // NUMERIC sums exactly; as text it needs no driver-specific decimal type.
+      const rows = await tx.query<{ chain_id: number; asset: string; total: string }>(
+        `SELECT chain_id, asset, SUM(amount)::TEXT AS total FROM policy_ledger
+         WHERE wallet_id = $1 AND at >= $2 AND ($3::TEXT IS NULL OR ledger_key <> $3::TEXT)
+         GROUP BY chain_id, asset ORDER BY chain_id, asset`,
+        [walletId, since, exceptKey ?? null],
+      );
+      return rows.map((row) => ({ chainId: row.chain_id, asset: row.asset, amount: row.total }));
+    },
+    async replaceLedger(ledgerKey, entries, time) {
+      assertId(ledgerKey, 'ledgerKey');
+      assertTime(time, 'at');
+      for (const [k, entry] of entries.entries()) assertLedgerEntry(entry, `entries[${k}]`);
+      await tx.query('DELETE FROM policy_ledger WHERE wallet_id = $1 AND ledger_key = $2', [
+        walletId,
+        ledgerKey,
+      ]);
+      for (const entry of entries)
+        await tx.query(
+          `INSERT INTO policy_ledger (wallet_id, ledger_key, chain_id, asset, amount, at)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (wallet_id, ledger_key, chain_id, asset)
+           DO UPDATE SET amount = policy_ledger.amount + EXCLUDED.amount`,
+          [walletId, ledgerKey, entry.chainId, entry.asset, entry.amount, time],
+        );
+    },
+    async pruneLedger(before) {
+      assertTime(before, 'before');
+      await tx.query('DELETE FROM policy_ledger WHERE wallet_id = $1 AND at < $2', [
+        walletId,
+        before,
+      ]);
+    },
+    async getHold(holdId) {
+      assertId(holdId, 'holdId');
+      const [row] = await tx.query<HoldRow>(
+        `SELECT ${HOLD_COLUMNS} FROM policy_holds WHERE wallet_id = $1 AND hold_id = $2`,
+        [walletId, holdId],
+      );
+      return row === undefined ? undefined : toHold(row);
+    },
+    async putHold(hold) {
+      assertHold(hold);
+      await tx.query(
+        `INSERT INTO policy_holds (wallet_id, hold_id, created_at, ready_at, status, summary)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (wallet_id, hold_id) DO UPDATE SET created_at = EXCLUDED.created_at,
+           ready_at = EXCLUDED.ready_at, status = EXCLUDED.status, summary = EXCLUDED.summary`,
+        [walletId, hold.holdId, hold.createdAt, hold.readyAt, hold.status, hold.summary],
+      );
+    },
+    async listHolds(since, limit) {
+      assertTime(since, 'since');
+      assertInteger(limit, 'limit', MAX_AUDIT_LIMIT);
+      const rows = await tx.query<HoldRow>(
+        `SELECT ${HOLD_COLUMNS} FROM policy_holds WHERE wallet_id = $1 AND created_at >= $2
+         ORDER BY created_at DESC, hold_id LIMIT $3`,
+        [walletId, since, limit],
+      );
+      return rows.map(toHold);
+    },
   };
 }
 
@@ -627,6 +759,22 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
         [c.walletId, c.startedAt, c.at, c.by, c.before ?? null],
       );
       return rows.length === 1;
+    },
+
+    async policyTransaction(walletId, fn) {
+      assertOpen();
+      assertId(walletId, 'walletId');
+      return sql.transaction(async (tx) => {
+        // Serialises the policy checks of this wallet across instances (READ COMMITTED: the
+        // second waits here, then reads the first's ledger rows).
+        const locked = await tx.query(
+          'SELECT wallet_id FROM wallets WHERE wallet_id = $1 FOR UPDATE',
+          [walletId],
+        );
+        if (locked.length === 0)
+          throw new StorageNotFoundError(`wallet ${walletId} does not exist`);
+        return fn(policyRows(tx, walletId, now));
+      });
     },
 
     async audit(e) {

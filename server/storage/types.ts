@@ -8,7 +8,7 @@
  * by the storage layer (see `at-rest.ts`) before they reach the database.
  * @module
  */
-import type { RecoveryRecord, RecoveryStart } from '../../ckm/server/store';
+import type { PolicyTransaction, RecoveryRecord, RecoveryStart } from '../../ckm/server/store';
 
 export type KeyStatus = 'pending' | 'active';
 
@@ -59,6 +59,10 @@ export type SessionRecord = {
 };
 
 export type {
+  LedgerEntry,
+  LedgerTotal,
+  PolicyHoldRecord,
+  PolicyTransaction,
   RecoveryRecord,
   RecoveryStart,
   RecoveryStatus,
@@ -145,6 +149,13 @@ export interface Storage {
     by: string;
     before?: number;
   }): Promise<boolean>;
+  /**
+   * Runs `fn` in one transaction that first locks the wallet's row (`SELECT … FOR UPDATE`), so
+   * policy checks of one wallet run one after the other on every instance (migration 4).
+   * Committed when `fn` resolves, rolled back when it throws. StorageNotFoundError if the wallet
+   * does not exist. Inside `fn`, use only `tx`: on PGlite another query waits for the transaction.
+   */
+  policyTransaction<T>(walletId: string, fn: (tx: PolicyTransaction) => Promise<T>): Promise<T>;
   audit(e: AuditEntry): Promise<void>;
   /** The wallet's newest entries first, at most `limit` (1..1000). */
   listAudit(walletId: string, limit: number): Promise<(AuditEntry & { at: number })[]>;
