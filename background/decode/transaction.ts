@@ -13,8 +13,14 @@
  * id. Without a `token.standard` hint the action says so ("… (ERC-20 or ERC-721)") and the
  * unlimited-approval check still runs, since a token id ≥ 2^255 is not a real case.
  *
+ * `setApprovalForAll` to a known spender (`ckm/policy/known-spenders.ts`: marketplaces' transfer
+ * proxies, Permit2, large DEX routers; the list the servers' approval rule uses too) is how NFT
+ * marketplaces work, so it gets no danger warning; the action names the contract instead. Any
+ * other operator gets `approval-for-all`, as the servers would refuse it under that rule.
+ *
  * Pure: no chain access, no clock. Amounts are raw integers unless the caller passes the token's
- * `decimals` (and `symbol`) as a hint.
+ * `decimals` (and `symbol`) as a hint. `TOKEN_ABI` is exported so that the chain checks
+ * (`background/safety/chain-warnings.ts`) read spenders and recipients with the same ABI.
  * @module
  */
 import {
@@ -28,6 +34,7 @@ import {
   toFunctionSelector,
 } from 'viem';
 import type { TransactionPayload } from '../../ckm/payload/types';
+import { knownSpender } from '../../ckm/policy/known-spenders';
 import type { TransactionInsight, TreeNode, Warning } from './types';
 import {
   approvalForAll,
@@ -39,7 +46,8 @@ import {
 /** At or above 2^255 an allowance is "unlimited" in practice (dApps send 2^256−1, 2^255, …). */
 export const UNLIMITED_THRESHOLD = 1n << 255n;
 
-const TOKEN_ABI = parseAbi([
+/** The token-standard functions the prompts decode (ERC-20, ERC-721, ERC-1155). */
+export const TOKEN_ABI = parseAbi([
   'function transfer(address to, uint256 amount)',
   'function transferFrom(address from, address to, uint256 amountOrTokenId)',
   'function approve(address spender, uint256 amountOrTokenId)',
@@ -110,7 +118,10 @@ export function describeTransaction(
   } catch {
     return { action: 'Contract call', selector, warnings: [undecodableCalldata(signature)] };
   }
-  return { ...describeCall(decoded, getAddress(to), parameters.token ?? {}), selector };
+  return {
+    ...describeCall(decoded, getAddress(to), parameters.token ?? {}, parameters.chainId),
+    selector,
+  };
 }
 
 type Decoded = ReturnType<typeof decodeFunctionData<typeof TOKEN_ABI>>;
@@ -119,6 +130,7 @@ function describeCall(
   call: Decoded,
   contract: Address,
   token: TokenHint,
+  chainId: number,
 ): Omit<TransactionInsight, 'selector'> {
   const warnings: Warning[] = [];
   const recipient = (to: Address): TreeNode => {
@@ -231,9 +243,12 @@ function describeCall(
     }
     case 'setApprovalForAll': {
       const [operator, approved] = call.args;
-      if (approved) warnings.push(approvalForAll(getAddress(operator), contract));
+      const known = knownSpender(chainId, operator);
+      if (approved && known === undefined)
+        warnings.push(approvalForAll(getAddress(operator), contract));
+      const action = approved ? 'setApprovalForAll' : 'setApprovalForAll (revoke)';
       return {
-        action: approved ? 'setApprovalForAll' : 'setApprovalForAll (revoke)',
+        action: known ? `${action} (${known.name})` : action,
         args: [
           address('Operator', operator),
           { label: 'Approved', value: String(approved), type: 'bool' },

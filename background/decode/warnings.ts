@@ -153,3 +153,30 @@ export function siweMalformed(reason: string): Warning {
     `This looks like a Sign-In with Ethereum message, but it is not well formed (${reason}). The site cannot check it as a sign-in, and it may be trying to trick you.`,
   );
 }
+
+/** An approval's spender has no code: whoever holds its key can take what is approved. */
+export function spenderIsEoa(spender: string): Warning {
+  return warning(
+    'spender-is-eoa',
+    'danger',
+    `The spender ${spender} is a plain account, not a contract: a person, not a contract, could take the approved tokens whenever they like. Sites ask you to approve their contracts, so this is a common sign of a scam.`,
+  );
+}
+
+/** A contract the request involves was deployed less than a day ago. */
+export function newContract(contract: string): Warning {
+  return warning(
+    'new-contract',
+    'caution',
+    `The contract ${contract} was deployed less than a day ago. Scams often use fresh contracts; be sure you know what it is.`,
+  );
+}
+
+/** The requesting site is on the local phishing list. */
+export function phishingSite(origin: string, listedDomain: string): Warning {
+  return warning(
+    'phishing-site',
+    'danger',
+    `${origin} is on the phishing list (${listedDomain}). Sites like it copy real ones to steal funds: reject unless you are sure.`,
+  );
+}

@@ -247,6 +247,38 @@ describe('describeTransaction: ERC-721 and ERC-1155', () => {
     );
   });
 
+  it('setApprovalForAll to a known marketplace on chain 1 names it and does not warn', () => {
+    const seaportConduit = getAddress('0x1e0049783f008a0085193e00003d00cd54003c71');
+    const data = encodeFunctionData({
+      abi: ERC721,
+      functionName: 'setApprovalForAll',
+      args: [seaportConduit, true],
+    });
+    const insight = describeTransaction({ ...base, chainId: 1, data });
+    expect(insight.action).toBe('setApprovalForAll (OpenSea conduit)');
+    expect(insight.warnings).toEqual([]);
+  });
+
+  it('the same marketplace address on a chain where it is not known still warns', () => {
+    const data = encodeFunctionData({
+      abi: ERC721,
+      functionName: 'setApprovalForAll',
+      args: ['0x1e0049783f008a0085193e00003d00cd54003c71', true],
+    });
+    const insight = describeTransaction({ ...base, data });
+    expect(insight.action).toBe('setApprovalForAll');
+    expect(kinds(insight)).toEqual(['approval-for-all']);
+  });
+
+  it('setApprovalForAll to an unknown operator on chain 1 warns', () => {
+    const data = encodeFunctionData({
+      abi: ERC721,
+      functionName: 'setApprovalForAll',
+      args: [SPENDER, true],
+    });
+    expect(kinds(describeTransaction({ ...base, chainId: 1, data }))).toEqual(['approval-for-all']);
+  });
+
   it('setApprovalForAll(operator, false) is a revoke without a warning', () => {
     const data = encodeFunctionData({
       abi: ERC721,
