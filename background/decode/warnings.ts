@@ -180,3 +180,12 @@ export function phishingSite(origin: string, listedDomain: string): Warning {
     `${origin} is on the phishing list (${listedDomain}). Sites like it copy real ones to steal funds: reject unless you are sure.`,
   );
 }
+
+/** Simulating the transaction on the chain shows it would fail (`reason`: cleaned revert text). */
+export function simulationReverted(reason: string): Warning {
+  return warning(
+    'simulation-reverted',
+    'danger',
+    `Simulating this transaction shows it would fail (${reason}). If you send it anyway, it will most likely fail on the chain and you still pay the network fee.`,
+  );
+}
