@@ -13,6 +13,7 @@ import type { TransactionView } from '../approvals-api';
 import { describeTransaction } from '../decode/index';
 import type { TransactionInsight } from '../decode/types';
 import { isWalletError, WalletError } from '../errors';
+import { simulateBalanceChanges, withPreview } from '../simulation/simulate';
 import type { AccountView, ActivityItem } from '../ui-api';
 import type { ActivityService } from './activity';
 import type { AssetsService } from './assets';
@@ -392,6 +393,19 @@ export function createTransactionsService(deps: {
         throw invalid(
           `The transaction is for chain ${request.chainId}, but this site is on chain ${chainId}. Switch chains first.`,
         );
+      // The balance-change preview runs beside the fee and nonce lookups; it never throws.
+      const preview = simulateBalanceChanges({
+        rpc: (method, params) => rpc(chainId, method, params),
+        chainId,
+        from: request.from,
+        tx: {
+          ...(request.to ? { to: request.to } : {}),
+          value: request.value,
+          data: request.data,
+          ...(request.gas !== undefined ? { gas: request.gas } : {}),
+        },
+        nativeSymbol: networks.get(chainId)?.nativeCurrency.symbol ?? 'ETH',
+      });
       const [nonce, gas, fee] = await Promise.all([
         request.nonce ?? nextNonce(chainId, request.from),
         estimate(chainId, request),
@@ -419,7 +433,7 @@ export function createTransactionsService(deps: {
         chainId,
         ...tokenHint(chainId, request.from, request.to),
       });
-      return { view, insight, chainId };
+      return { view, insight: withPreview(insight, await preview), chainId };
     },
     async send({ account, origin, prepared, edits, replaces, title }) {
       const view = applyEdits(prepared.view, edits);

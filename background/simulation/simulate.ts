@@ -14,7 +14,8 @@
  * @module
  */
 import type { Address, Hex } from 'viem';
-import type { SimulationPreview } from '../decode/types';
+import type { SimulationPreview, TransactionInsight } from '../decode/types';
+import { simulationReverted } from '../decode/warnings';
 import { netChanges, toBalanceChange } from './balance-changes';
 import { SimulationError } from './errors';
 import { simulateV1 } from './simulate-v1';
@@ -132,4 +133,18 @@ export async function simulateBalanceChanges(
           : 'The simulation failed unexpectedly; check the transaction yourself.',
     };
   }
+}
+
+/** The insight with its preview, and the `simulation-reverted` warning when it would fail. */
+export function withPreview(
+  insight: TransactionInsight,
+  preview: SimulationPreview,
+): TransactionInsight {
+  return {
+    ...insight,
+    ...(preview.status === 'reverted'
+      ? { warnings: [...insight.warnings, simulationReverted(preview.reason)] }
+      : {}),
+    preview,
+  };
 }
