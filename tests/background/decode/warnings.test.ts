@@ -8,6 +8,12 @@ import {
   type WarningKind,
 } from '../../../background/decode';
 import {
+  newContract,
+  phishingSite,
+  simulationReverted,
+  spenderIsEoa,
+} from '../../../background/decode/warnings';
+import {
   CHAIN_ID,
   DAPP_HOST,
   DAPP_ORIGIN,
@@ -75,6 +81,14 @@ const FIRES: Record<WarningKind, () => { warnings: readonly Warning[] }> = {
   'siwe-chain-mismatch': () =>
     describeMessage(toHex(siwe.siwe), DAPP_ORIGIN, { chainId: CHAIN_ID }),
   'siwe-malformed': () => describeMessage(toHex(siwe.siweMalformed), DAPP_ORIGIN),
+  // Raised in the background from the chain, the phishing list and the simulation, not by the
+  // decoders: their requests are in tests/background/safety/chain-warnings.test.ts,
+  // tests/background/services/phishing.test.ts and the simulation tests. Here: their wording, and
+  // that no decoder raises them for plain requests.
+  'spender-is-eoa': () => ({ warnings: [spenderIsEoa(BOB)] }),
+  'new-contract': () => ({ warnings: [newContract(TOKEN)] }),
+  'phishing-site': () => ({ warnings: [phishingSite('https://evil.example', 'evil.example')] }),
+  'simulation-reverted': () => ({ warnings: [simulationReverted('execution reverted')] }),
 };
 
 describe('every warning kind', () => {
