@@ -10,6 +10,14 @@ import { decodePoint, type Point, type ResharePublic } from '../tss/index';
 import { parseSealedMessage, type SealedMessage } from './channel';
 import { CkmError, type CkmErrorCode } from './errors';
 import { type PartyIdentity, parsePartyIdentity } from './identity';
+import { parsePolicy, parsePolicyRefusal, policyToWire } from './policy/codec';
+import type {
+  AssetAmount,
+  HoldView,
+  PolicyRefusal,
+  PolicyView,
+  WalletPolicy,
+} from './policy/types';
 import { parseSealedList } from './session/messages';
 import { isWalletId, parseWalletConfig, type WalletConfig, walletConfigToWire } from './wallet';
 
@@ -31,6 +39,13 @@ export const PATHS = {
   /** GET: the latest recovery; POST: start one (the recovery credential). */
   recovery: (walletId: string) => `/v1/wallets/${walletId}/recovery`,
   recoveryCancel: (walletId: string) => `/v1/wallets/${walletId}/recovery/cancel`,
+  /** GET: the policy firewall's view; PUT: set the rules (docs/ckm.md §10). */
+  policy: (walletId: string) => `/v1/wallets/${walletId}/policy`,
+  /** POST: cancel the pending loosening. */
+  policyCancel: (walletId: string) => `/v1/wallets/${walletId}/policy/cancel`,
+  /** POST: refuse a held payload for good. */
+  holdCancel: (walletId: string, holdId: string) =>
+    `/v1/wallets/${walletId}/holds/${holdId}/cancel`,
 } as const;
 
 /** Wire types of the bodies (the `type` of `encodeWire`). */
@@ -47,6 +62,10 @@ export const WIRE = {
   recoveryStart: 'ckm.recovery.start',
   recoveryCancel: 'ckm.recovery.cancel',
   recovery: 'ckm.recovery.status',
+  policySet: 'ckm.policy.set',
+  policyCancel: 'ckm.policy.cancel',
+  holdCancel: 'ckm.policy.hold.cancel',
+  policy: 'ckm.policy.view',
   error: 'ckm.error',
 } as const;
 
@@ -148,7 +167,117 @@ export type ErrorBody = {
   readonly culprit?: number;
   /** `RecoveryPending`: when the waiting period ends (milliseconds since the epoch). */
   readonly readyAt?: number;
+  /** `PolicyRefused` by the policy firewall: which rule, as data (docs/ckm.md §10). */
+  readonly policy?: PolicyRefusal;
 };
+
+// ---------------------------------------------------------------------------------------------
+// The policy firewall (docs/ckm.md §10, docs/server-api.md §4.7).
+
+/** Hold ids are the hex SHA-256 of a payload's intent: 64 lowercase hex characters. */
+const HOLD_ID = /^[0-9a-f]{64}$/;
+
+export function isHoldId(value: unknown): value is string {
+  return typeof value === 'string' && HOLD_ID.test(value);
+}
+
+/** `PUT /policy`: the rules the owner wants; stricter parts apply now, looser ones later. */
+export type SetPolicyRequest = { readonly policy: WalletPolicy };
+
+/** @throws CkmError `InvalidParameters` naming the field (e.g. `"policy.dailyLimits[0].amount"`). */
+export function parseSetPolicy(value: unknown): SetPolicyRequest {
+  const body = record(value, 'policy.set', ['policy']);
+  if (body.policy === undefined)
+    throw new CkmError('MalformedMessage', '"policy.set.policy" is missing');
+  return { policy: parsePolicy(body.policy, 'policy') };
+}
+
+/** The bodies of `POST /policy/cancel` and `POST /holds/:holdId/cancel` are empty maps. */
+export function parseEmptyBody(value: unknown, field: string): void {
+  record(value, field, []);
+}
+
+const MAX_HOLDS = 1000;
+const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+export function policyViewToWire(view: PolicyView): object {
+  return {
+    effective: policyToWire(view.effective),
+    ...(view.pending
+      ? { pending: { policy: policyToWire(view.pending.policy), readyAt: view.pending.readyAt } }
+      : {}),
+    spent: view.spent.map((s) => ({ chainId: s.chainId, asset: s.asset, amount: s.amount })),
+    holds: view.holds.map((h) => ({
+      holdId: h.holdId,
+      createdAt: h.createdAt,
+      readyAt: h.readyAt,
+      status: h.status,
+      summary: h.summary,
+    })),
+  };
+}
+
+/** A server's policy view, checked field by field (the rules with the codec's own checks). */
+export function parsePolicyView(value: unknown): PolicyView {
+  const body = record(value, 'policy', ['effective', 'pending', 'spent', 'holds']);
+  let pending: PolicyView['pending'];
+  if (body.pending !== undefined) {
+    const p = record(body.pending, 'policy.pending', ['policy', 'readyAt']);
+    pending = {
+      policy: parsePolicy(p.policy, 'policy.pending.policy'),
+      readyAt: integer(p.readyAt, 'policy.pending.readyAt', 0, MAX_TIME),
+    };
+  }
+  if (!Array.isArray(body.spent) || body.spent.length > 64)
+    throw new CkmError('MalformedMessage', '"policy.spent" expected at most 64 entries');
+  if (!Array.isArray(body.holds) || body.holds.length > MAX_HOLDS)
+    throw new CkmError('MalformedMessage', `"policy.holds" expected at most ${MAX_HOLDS} entries`);
+  const spent = body.spent.map((item, k): AssetAmount => {
+    const field = `policy.spent[${k}]`;
+    const s = record(item, field, ['chainId', 'asset', 'amount']);
+    if (s.asset !== 'native' && (typeof s.asset !== 'string' || !ADDRESS.test(s.asset)))
+      throw new CkmError('MalformedMessage', `"${field}.asset" expected "native" or an address`);
+    if (typeof s.amount !== 'string' || !DECIMAL.test(s.amount))
+      throw new CkmError('MalformedMessage', `"${field}.amount" expected a decimal integer`);
+    return {
+      chainId: integer(s.chainId, `${field}.chainId`, 1, MAX_TIME),
+      asset: s.asset as AssetAmount['asset'],
+      amount: s.amount,
+    };
+  });
+  const holds = body.holds.map((item, k): HoldView => {
+    const field = `policy.holds[${k}]`;
+    const h = record(item, field, ['holdId', 'createdAt', 'readyAt', 'status', 'summary']);
+    if (!isHoldId(h.holdId))
+      throw new CkmError('MalformedMessage', `"${field}.holdId" expected 64 hex characters`);
+    if (
+      h.status !== 'waiting' &&
+      h.status !== 'ready' &&
+      h.status !== 'cancelled' &&
+      h.status !== 'used'
+    )
+      throw new CkmError(
+        'MalformedMessage',
+        `"${field}.status" expected waiting, ready, cancelled or used`,
+      );
+    if (typeof h.summary !== 'string' || h.summary.length > 512)
+      throw new CkmError('MalformedMessage', `"${field}.summary" expected a short text`);
+    return {
+      holdId: h.holdId,
+      createdAt: integer(h.createdAt, `${field}.createdAt`, 0, MAX_TIME),
+      readyAt: integer(h.readyAt, `${field}.readyAt`, 0, MAX_TIME),
+      status: h.status,
+      summary: h.summary,
+    };
+  });
+  return {
+    effective: parsePolicy(body.effective, 'policy.effective'),
+    ...(pending ? { pending } : {}),
+    spent,
+    holds,
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Recovery without a backup: the waiting period and the old device's veto (docs/ckm.md §5).
@@ -588,7 +717,9 @@ const ERROR_CODES = new Set<string>([
 /** A server's error body; anything unexpected becomes `ServerError`. */
 export function parseErrorBody(value: unknown): ErrorBody {
   if (typeof value !== 'object' || value === null) return { code: 'ServerError', message: 'error' };
-  const { code, message, culprit, readyAt } = value as Record<string, unknown>;
+  const { code, message, culprit, readyAt, policy } = value as Record<string, unknown>;
+  // Lenient: a refusal we cannot read still refuses; only its details are lost.
+  const refusal = code === 'PolicyRefused' ? parsePolicyRefusal(policy) : undefined;
   return {
     code:
       typeof code === 'string' && ERROR_CODES.has(code) ? (code as CkmErrorCode) : 'ServerError',
@@ -597,5 +728,6 @@ export function parseErrorBody(value: unknown): ErrorBody {
     ...(typeof readyAt === 'number' && Number.isSafeInteger(readyAt) && readyAt >= 0
       ? { readyAt }
       : {}),
+    ...(refusal ? { policy: refusal } : {}),
   };
 }

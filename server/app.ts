@@ -7,19 +7,24 @@
  *
  * Limits, in order: body size (before reading), requests per minute per client address, then per
  * wallet, open sessions per wallet (in the service). Every refusal is a 4xx with a CBOR error
- * body `{code, message}`; a 5xx means a bug or an unavailable database, never bad input.
+ * body `{code, message}` (a policy firewall refusal adds `policy`, the rule as data); a 5xx means
+ * a bug or an unavailable database, never bad input.
  * @module
  */
 import { type Context, Hono } from 'hono';
 import {
   CBOR_CONTENT_TYPE,
+  isHoldId,
   isSessionId,
   PATHS,
   parseCancelRecovery,
+  parseEmptyBody,
   parseEnrollRequest,
   parseOpenSession,
+  parseSetPolicy,
   parseStartRecovery,
   parseStepInput,
+  policyViewToWire,
   RecoveryPendingError,
   recoveryViewToWire,
   WIRE,
@@ -28,6 +33,7 @@ import {
 import { decodeWire, encodeWire } from '../ckm/codec';
 import { CkmError, type CkmErrorCode } from '../ckm/errors';
 import type { SignedIdentityDocument } from '../ckm/identity';
+import { PolicyRefusedError, policyRefusalToWire } from '../ckm/policy/index';
 import { readRequestWallet, verifyRequest } from '../ckm/request-auth';
 import type { Actor, CkmServerService } from '../ckm/server/service';
 import type { ServerStore, WalletRecord } from '../ckm/server/store';
@@ -121,7 +127,7 @@ export function createApp(info: ServerInfo, ckm?: CkmRoutes): Hono {
     c.header('access-control-allow-origin', '*');
     c.header('access-control-expose-headers', 'retry-after');
     if (c.req.method !== 'OPTIONS') return next();
-    c.header('access-control-allow-methods', 'GET,POST,OPTIONS');
+    c.header('access-control-allow-methods', 'GET,POST,PUT,OPTIONS');
     c.header('access-control-allow-headers', CORS_ALLOW_HEADERS);
     c.header('vary', 'Access-Control-Request-Headers');
     return c.body(null, 204);
@@ -337,6 +343,36 @@ function mountWalletRoutes(app: Hono, ckm: CkmRoutes, metrics: Metrics): void {
     const view = await ckm.service.cancelRecovery(walletId, request, actor, wallet);
     return cborResponse(c, 200, WIRE.recovery, recoveryViewToWire(view));
   });
+
+  // The policy firewall: the owner's rules, a pending loosening, holds (docs/server-api.md §4.7).
+  app.get('/v1/wallets/:walletId/policy', async (c) => {
+    const { walletId, actor, wallet } = await authenticated(c);
+    const view = await ckm.service.policy(walletId, actor, wallet);
+    return cborResponse(c, 200, WIRE.policy, policyViewToWire(view));
+  });
+
+  app.put('/v1/wallets/:walletId/policy', async (c) => {
+    const { walletId, body, actor, wallet } = await authenticated(c);
+    const request = parseSetPolicy(decodeWire(body, WIRE.policySet, ckm.limits.maxBodyBytes));
+    const view = await ckm.service.setPolicy(walletId, request.policy, actor, wallet);
+    return cborResponse(c, 200, WIRE.policy, policyViewToWire(view));
+  });
+
+  app.post('/v1/wallets/:walletId/policy/cancel', async (c) => {
+    const { walletId, body, actor, wallet } = await authenticated(c);
+    parseEmptyBody(decodeWire(body, WIRE.policyCancel, 1024), 'policy.cancel');
+    const view = await ckm.service.cancelPolicyChange(walletId, actor, wallet);
+    return cborResponse(c, 200, WIRE.policy, policyViewToWire(view));
+  });
+
+  app.post('/v1/wallets/:walletId/holds/:holdId/cancel', async (c) => {
+    const { walletId, body, actor, wallet } = await authenticated(c);
+    const holdId = c.req.param('holdId');
+    if (!isHoldId(holdId)) throw new CkmError('NotFound', 'no such hold');
+    parseEmptyBody(decodeWire(body, WIRE.holdCancel, 1024), 'hold.cancel');
+    const view = await ckm.service.cancelHold(walletId, holdId, actor, wallet);
+    return cborResponse(c, 200, WIRE.policy, policyViewToWire(view));
+  });
 }
 
 /** Path numbers (step, key version) in canonical decimal, 1..2^31-1: `Number()` alone would
@@ -453,5 +489,6 @@ function errorResponse(c: Context, error: CkmError): Response {
     message: error.shortMessage,
     ...(error.culprit === undefined ? {} : { culprit: error.culprit }),
     ...(error instanceof RecoveryPendingError ? { readyAt: error.readyAt } : {}),
+    ...(error instanceof PolicyRefusedError ? { policy: policyRefusalToWire(error.refusal) } : {}),
   });
 }

@@ -10,6 +10,7 @@ import {
   openSessionToWire,
   PATHS,
   parseErrorBody,
+  parsePolicyView,
   parseRecoveryView,
   parseStepResponse,
   parseWalletStatus,
@@ -30,6 +31,9 @@ import {
   type SignedIdentityDocument,
   verifyIdentityDocument,
 } from '../identity';
+import { policyToWire } from '../policy/codec';
+import { PolicyRefusedError } from '../policy/index';
+import type { PolicyView, WalletPolicy } from '../policy/types';
 import { signRequest } from '../request-auth';
 import { type WalletConfig, walletConfigToWire } from '../wallet';
 import type { HttpResponse, Transport } from './transport';
@@ -165,6 +169,49 @@ export class ServerConnection {
     return parseRecoveryView(this.#decode(response, WIRE.recovery));
   }
 
+  /** The policy firewall's view of this wallet on this server (docs/server-api.md §4.7). */
+  async policy(keys: PartyKeys, walletId: string, signal?: AbortSignal): Promise<PolicyView> {
+    const path = PATHS.policy(walletId);
+    const response = await this.#signed(keys, walletId, 'GET', path, undefined, signal);
+    return parsePolicyView(this.#decode(response, WIRE.policy));
+  }
+
+  /** Sets the wallet's rules: stricter parts at once, looser ones after the waiting period. */
+  async setPolicy(
+    keys: PartyKeys,
+    walletId: string,
+    policy: WalletPolicy,
+    signal?: AbortSignal,
+  ): Promise<PolicyView> {
+    const path = PATHS.policy(walletId);
+    const body = encodeWire(WIRE.policySet, { policy: policyToWire(policy) });
+    const response = await this.#signed(keys, walletId, 'PUT', path, body, signal);
+    return parsePolicyView(this.#decode(response, WIRE.policy));
+  }
+
+  /** Cancels the pending loosening (a tightening already applied stays). */
+  async cancelPolicyChange(
+    keys: PartyKeys,
+    walletId: string,
+    signal?: AbortSignal,
+  ): Promise<PolicyView> {
+    const path = PATHS.policyCancel(walletId);
+    const response = await this.#post(keys, walletId, path, WIRE.policyCancel, {}, signal);
+    return parsePolicyView(this.#decode(response, WIRE.policy));
+  }
+
+  /** Refuses a held payload for good. */
+  async cancelHold(
+    keys: PartyKeys,
+    walletId: string,
+    holdId: string,
+    signal?: AbortSignal,
+  ): Promise<PolicyView> {
+    const path = PATHS.holdCancel(walletId, holdId);
+    const response = await this.#post(keys, walletId, path, WIRE.holdCancel, {}, signal);
+    return parsePolicyView(this.#decode(response, WIRE.policy));
+  }
+
   // -------------------------------------------------------------------------------------------
 
   async #post(
@@ -181,7 +228,7 @@ export class ServerConnection {
   async #signed(
     keys: PartyKeys,
     walletId: string,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     body: Uint8Array | undefined,
     signal?: AbortSignal,
@@ -228,6 +275,9 @@ export class ServerConnection {
     const code = error.code;
     if (code === 'RecoveryPending' && error.readyAt !== undefined)
       throw new RecoveryPendingError(`${this.url}: ${error.message}`, error.readyAt);
+    // The firewall's refusal keeps its rule as data, for the popup (docs/ckm.md §10).
+    if (code === 'PolicyRefused' && error.policy !== undefined)
+      throw new PolicyRefusedError(error.policy);
     throw new CkmError(code, `${this.url}: ${error.message}`, {
       ...(error.culprit === undefined ? {} : { culprit: error.culprit }),
     });

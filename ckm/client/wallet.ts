@@ -34,6 +34,7 @@ import { encodeWire } from '../codec';
 import { CkmError, isCkmError } from '../errors';
 import { generatePartyKeys, type PartyIdentity, type PartyKeys } from '../identity';
 import { parseSignPayload, payloadDigest, type SignPayload } from '../payload';
+import type { PolicyView, WalletPolicy } from '../policy/types';
 import { newSessionId, sessionChannelId, signSessionNonce } from '../session/ids';
 import {
   type DkgState,
@@ -95,6 +96,19 @@ export type ClientOptions = {
   readonly onProgress?: (progress: Progress) => void;
   /** Persist the device state; awaited before servers commit a new key. */
   readonly onStateChange?: (state: DeviceWalletState) => Promise<void> | void;
+};
+
+/**
+ * One server's answer about the policy firewall (docs/ckm.md §10): its view, or why it could not
+ * give one. Every server keeps and enforces its own copy of the rules, so the settings screen
+ * shows them side by side.
+ */
+export type PolicyAnswer = {
+  readonly party: number;
+  readonly url: string;
+  readonly name: string;
+  readonly view?: PolicyView;
+  readonly error?: CkmError;
 };
 
 export type SignResult = {
@@ -556,7 +570,10 @@ export class CkmWallet {
   /**
    * Signs a payload (transaction, EIP-191 message or EIP-712 data, never a bare hash) with one
    * server, trying the servers in party order until one succeeds. A server that cheats is banned
-   * (its pair state is burned on the device) and the next one is tried.
+   * (its pair state is burned on the device) and the next one is tried. A refusal of the payload
+   * is final: a server's policy firewall answers `PolicyRefusedError` (with `refusal`, the rule
+   * as data, docs/ckm.md §10), and asking the next server instead would be asking it to overrule
+   * the owner's rules.
    */
   async sign(args: {
     payload: SignPayload | unknown;
@@ -770,6 +787,68 @@ export class CkmWallet {
       }),
     );
     return { cancelled: cancelled.sort((a, b) => a - b), failed };
+  }
+
+  /** Every server's policy view (in parallel; an unreachable server answers with its `error`). */
+  async policies(args: { signal?: AbortSignal } = {}): Promise<PolicyAnswer[]> {
+    return this.#everyServer((c, keys, walletId) => c.policy(keys, walletId, args.signal));
+  }
+
+  /**
+   * Sends the owner's rules to every server. Each applies what is stricter at once and what is
+   * looser only after its current waiting period (`view.pending`); see docs/ckm.md §10.
+   */
+  async setPolicy(
+    policy: WalletPolicy,
+    args: { signal?: AbortSignal } = {},
+  ): Promise<PolicyAnswer[]> {
+    return this.#everyServer((c, keys, walletId) =>
+      c.setPolicy(keys, walletId, policy, args.signal),
+    );
+  }
+
+  /** Cancels the pending loosening at every server (tightenings already applied stay). */
+  async cancelPolicyChange(args: { signal?: AbortSignal } = {}): Promise<PolicyAnswer[]> {
+    return this.#everyServer((c, keys, walletId) =>
+      c.cancelPolicyChange(keys, walletId, args.signal),
+    );
+  }
+
+  /**
+   * Refuses a held payload at every server. A server that never held it (`NotFound`: it was
+   * not asked to co-sign it) answers with its current view instead: nothing to cancel there.
+   */
+  async cancelHold(holdId: string, args: { signal?: AbortSignal } = {}): Promise<PolicyAnswer[]> {
+    return this.#everyServer(async (c, keys, walletId) => {
+      try {
+        return await c.cancelHold(keys, walletId, holdId, args.signal);
+      } catch (error) {
+        if (!isCkmError(error, 'NotFound')) throw error;
+        return c.policy(keys, walletId, args.signal);
+      }
+    });
+  }
+
+  /** `call` on every server in parallel; each failure is that server's `error`. */
+  async #everyServer(
+    call: (connection: ServerConnection, keys: PartyKeys, walletId: string) => Promise<PolicyView>,
+  ): Promise<PolicyAnswer[]> {
+    const { config, deviceKeys, urls } = this.#state;
+    return Promise.all(
+      [...urls].map(async ([party, url]): Promise<PolicyAnswer> => {
+        const name = partyOf(config, party).name;
+        try {
+          const view = await call(
+            new ServerConnection(url, this.#transport),
+            deviceKeys,
+            config.walletId,
+          );
+          return { party, url, name, view };
+        } catch (error) {
+          return { party, url, name, error: asCkmError(error, party) };
+        }
+      }),
+    );
   }
 
   /**

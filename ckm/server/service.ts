@@ -57,8 +57,26 @@ import type { SealedMessage } from '../channel';
 import { decodeWire, encodeWire } from '../codec';
 import { CkmError } from '../errors';
 import type { PartyIdentity, PartyKeys } from '../identity';
-import { describePayload, parseSignPayload, payloadDigest } from '../payload';
+import { describePayload, parseSignPayload, payloadDigest, type SignPayload } from '../payload';
 import { assertEnvelopeSigner } from '../payload/envelope';
+import {
+  analyzePayload,
+  applyPolicyChange,
+  cancelPendingChange,
+  currentPolicyState,
+  DEFAULT_POLICY,
+  decodePolicyState,
+  encodePolicyState,
+  evaluatePolicy,
+  explainRefusal,
+  intentId,
+  type PolicyRefusal,
+  PolicyRefusedError,
+  type PolicyState,
+  type PolicyView,
+  samePolicy,
+  type WalletPolicy,
+} from '../policy/index';
 import { primitives } from '../primitives';
 import { sessionChannelId, signSessionNonce } from '../session/ids';
 import { importDkgConfig } from '../session/import';
@@ -85,7 +103,13 @@ import {
   walletConfigToWire,
   walletContext,
 } from '../wallet';
-import type { RecoveryRecord, ServerStore, WalletRecord, WalletUpdate } from './store';
+import type {
+  PolicyTransaction,
+  RecoveryRecord,
+  ServerStore,
+  WalletRecord,
+  WalletUpdate,
+} from './store';
 
 export type ServiceOptions = {
   readonly store: ServerStore;
@@ -144,6 +168,14 @@ export const MAX_CACHED_SESSIONS = 128;
 export const MAX_DECODED_SHARES = 256;
 /** Stands for the encoding of a kept state's round, which only its decoded form replaces. */
 const KEPT = new Uint8Array(0);
+const DAY_MS = 86_400_000;
+/** Ledger rows older than this count for nothing (the window is 24 h) and are pruned. */
+const LEDGER_KEEP_MS = 2 * DAY_MS;
+/** The policy view lists the holds of the last week, at most this many. */
+const HOLDS_SHOWN_MS = 7 * DAY_MS;
+const MAX_HOLDS_SHOWN = 100;
+/** Refusals `open` has already written to the audit log (with the digest), not to log twice. */
+const audited = new WeakSet<object>();
 /** The round-state checksum by the fast SHA-256 (same bytes as the default). */
 const CODEC: RoundStateCodecOptions = { sha256: primitives.sha256 };
 
@@ -259,14 +291,15 @@ export class CkmServerService {
         actor,
       };
     } catch (error) {
-      await this.#audit(
-        walletId,
-        `${request.kind}.open`,
-        'refused',
-        undefined,
-        describe(error),
-        actor,
-      );
+      if (!(typeof error === 'object' && error !== null && audited.has(error)))
+        await this.#audit(
+          walletId,
+          `${request.kind}.open`,
+          'refused',
+          undefined,
+          describe(error),
+          actor,
+        );
       throw toCkmError(error);
     }
     const revision = this.#revision();
@@ -514,6 +547,189 @@ export class CkmServerService {
   }
 
   // -------------------------------------------------------------------------------------------
+  // The policy firewall (docs/ckm.md §10): the owner's rules on what this server co-signs.
+
+  /** The rules in force, a pending loosening, today's co-signed outflows and the recent holds. */
+  async policy(
+    walletId: string,
+    actor: Actor = 'device',
+    known?: WalletRecord,
+  ): Promise<PolicyView> {
+    ownerOnly(actor);
+    await this.#wallet(walletId, known);
+    const now = this.#now();
+    const { view, promoted } = await this.#store.policyTransaction(walletId, async (tx) => {
+      const { state, promoted } = await loadPolicy(tx, now);
+      return { view: await policyView(tx, state, now), promoted };
+    });
+    if (promoted)
+      await this.#audit(
+        walletId,
+        'policy.set',
+        'applied',
+        undefined,
+        'the pending loosening took effect',
+      );
+    return view;
+  }
+
+  /**
+   * The owner's new rules: what is stricter applies now, what is looser after the waiting period
+   * in force before the change (`applyPolicyChange`); a newer change replaces a pending one.
+   */
+  async setPolicy(
+    walletId: string,
+    requested: WalletPolicy,
+    actor: Actor = 'device',
+    known?: WalletRecord,
+  ): Promise<PolicyView> {
+    ownerOnly(actor);
+    await this.#wallet(walletId, known);
+    const now = this.#now();
+    const { view, before, after } = await this.#store.policyTransaction(walletId, async (tx) => {
+      const before = (await loadPolicy(tx, now)).state;
+      const after = applyPolicyChange(before, requested, now);
+      await tx.putPolicy(encodePolicyState(after));
+      return { view: await policyView(tx, after, now), before, after };
+    });
+    const tightened = !samePolicy(before.effective, after.effective);
+    const detail = after.pending
+      ? `${tightened ? 'tightened now; ' : ''}loosening at ${new Date(after.pending.readyAt).toISOString()}`
+      : tightened
+        ? 'tightened now'
+        : 'unchanged';
+    await this.#audit(walletId, 'policy.set', 'ok', undefined, detail);
+    return view;
+  }
+
+  /** Cancels the pending loosening; what was tightened stays. Nothing pending: the same view. */
+  async cancelPolicyChange(
+    walletId: string,
+    actor: Actor = 'device',
+    known?: WalletRecord,
+  ): Promise<PolicyView> {
+    ownerOnly(actor);
+    await this.#wallet(walletId, known);
+    const now = this.#now();
+    const { view, had } = await this.#store.policyTransaction(walletId, async (tx) => {
+      const { state } = await loadPolicy(tx, now);
+      if (!state.pending) return { view: await policyView(tx, state, now), had: false };
+      const next = cancelPendingChange(state);
+      await tx.putPolicy(encodePolicyState(next));
+      return { view: await policyView(tx, next, now), had: true };
+    });
+    await this.#audit(walletId, 'policy.cancel', had ? 'ok' : 'none');
+    return view;
+  }
+
+  /**
+   * The owner refuses a held payload: it stays refused (`cancelled`) and is never co-signed by
+   * this hold. Unknown hold: `NotFound`; one already co-signed: `Conflict`; cancelled: the same.
+   */
+  async cancelHold(
+    walletId: string,
+    holdId: string,
+    actor: Actor = 'device',
+    known?: WalletRecord,
+  ): Promise<PolicyView> {
+    ownerOnly(actor);
+    await this.#wallet(walletId, known);
+    const now = this.#now();
+    const { view, hold } = await this.#store.policyTransaction(walletId, async (tx) => {
+      const hold = await tx.getHold(holdId);
+      if (!hold) throw new CkmError('NotFound', 'no such hold');
+      if (hold.status === 'used')
+        throw new CkmError('Conflict', 'the held request was co-signed already');
+      if (hold.status === 'waiting')
+        await tx.putHold({ ...hold, status: 'cancelled', cancelledAt: now });
+      const { state } = await loadPolicy(tx, now);
+      return { view: await policyView(tx, state, now), hold };
+    });
+    await this.#audit(
+      walletId,
+      'policy.hold.cancel',
+      hold.status === 'waiting' ? 'ok' : 'already',
+      undefined,
+      `${holdId} ${hold.summary}`,
+    );
+    return view;
+  }
+
+  /**
+   * Evaluates a sign payload against the wallet's rules under the wallet's row lock; on allow,
+   * counts its outflows (replacing a re-sign of the same nonce) and uses the hold it waited for,
+   * and returns the audit text naming them. Refused or held: audited and thrown.
+   */
+  async #checkPolicy(
+    walletId: string,
+    payload: SignPayload,
+    digest: Uint8Array,
+    share: KeyShare,
+    path: readonly number[],
+  ): Promise<string> {
+    const from = publicKeyToAddress(derivePath(share.publicKey, share.chainCode, path).publicKey);
+    const effects = analyzePayload(payload, from);
+    const intent = intentId(payload);
+    const now = this.#now();
+    const { decision, promoted } = await this.#store.policyTransaction(walletId, async (tx) => {
+      const { state, promoted } = await loadPolicy(tx, now);
+      const totals = await tx.spent(now - DAY_MS, effects.ledgerKey);
+      const hold = await tx.getHold(intent);
+      const decision = evaluatePolicy({
+        policy: state.effective,
+        effects,
+        intentId: intent,
+        spent: (asset) => BigInt(totalOf(totals, asset.chainId, asset.asset)),
+        hold,
+        now,
+      });
+      if (decision.kind === 'allow') {
+        await tx.replaceLedger(effects.ledgerKey, decision.ledger, now);
+        await tx.pruneLedger(now - LEDGER_KEEP_MS);
+        if (decision.useHold !== undefined) {
+          const used = await tx.getHold(decision.useHold);
+          if (used) await tx.putHold({ ...used, status: 'used' });
+        }
+      } else if (decision.kind === 'hold' && decision.newHold) await tx.putHold(decision.newHold);
+      return { decision, promoted };
+    });
+    if (promoted)
+      await this.#audit(
+        walletId,
+        'policy.set',
+        'applied',
+        undefined,
+        'the pending loosening took effect',
+      );
+    if (decision.kind === 'allow') {
+      const left = decision.ledger.map((a) => `${a.asset} ${a.amount} on chain ${a.chainId}`);
+      const to = [...new Set(effects.recipients.map((r) => r.address))];
+      return [
+        `outflows ${left.join(', ') || 'none'}`,
+        ...(to.length > 0 ? [`to ${to.join(', ')}`] : []),
+        ...(decision.useHold !== undefined ? [`hold ${decision.useHold} used`] : []),
+      ].join('; ');
+    }
+    const refusal: PolicyRefusal = decision.refusal;
+    if (decision.kind === 'hold')
+      await this.#audit(
+        walletId,
+        'policy.hold',
+        decision.newHold ? 'started' : refusal.rule === 'hold' ? refusal.status : 'refused',
+        digest,
+        `${decision.newHold?.summary ?? intent}; ready at ${new Date(decision.refusal.readyAt).toISOString()}`,
+      );
+    const error = new PolicyRefusedError(refusal);
+    await this.#audit(
+      walletId,
+      'sign.open',
+      'refused',
+      digest,
+      `policy ${refusal.rule}: ${explainRefusal(refusal)}`,
+    );
+    audited.add(error);
+    throw error;
+  }
 
   async #wallet(walletId: string, known?: WalletRecord): Promise<WalletRecord> {
     if (known?.walletId === walletId) return known;
@@ -630,6 +846,14 @@ export class CkmServerService {
             payload,
             derivePath(share.publicKey, share.chainCode, request.path).publicKey.toBytes(true),
           );
+        // The policy firewall decides before any tss work (docs/ckm.md §10).
+        const outflows = await this.#checkPolicy(
+          config.walletId,
+          payload,
+          digest,
+          share,
+          request.path,
+        );
         const serverNonce = this.#rng(32);
         const out = signFirstStep(
           share,
@@ -646,7 +870,7 @@ export class CkmServerService {
           'sign.request',
           'received',
           digest,
-          describePayload(payload),
+          `${describePayload(payload)}; ${outflows}`,
         );
         const base = this.#afterSign(config, self, sid, request.version, signers, 1, out);
         return {
@@ -939,6 +1163,61 @@ export class CkmServerService {
       detail: detail ?? null,
     });
   }
+}
+
+/** Only the device (the owner) reads or changes the policy firewall; the credential may not. */
+function ownerOnly(actor: Actor): void {
+  if (actor !== 'device')
+    throw new CkmError('Unauthorized', 'only the wallet’s device may read or change its policy');
+}
+
+/** The stored policy state with a due loosening promoted (and stored), or the default rules. */
+async function loadPolicy(
+  tx: PolicyTransaction,
+  now: number,
+): Promise<{ state: PolicyState; promoted: boolean }> {
+  const bytes = await tx.getPolicy();
+  if (bytes === undefined) return { state: { effective: DEFAULT_POLICY }, promoted: false };
+  const stored = decodePolicyState(bytes);
+  const state = currentPolicyState(stored, now);
+  const promoted = stored.pending !== undefined && state.pending === undefined;
+  if (promoted) await tx.putPolicy(encodePolicyState(state));
+  return { state, promoted };
+}
+
+/** What this server co-signed of an asset in the window (`'0'` when nothing). */
+function totalOf(
+  totals: readonly { chainId: number; asset: string; amount: string }[],
+  chainId: number,
+  asset: string,
+): string {
+  const name = asset.toLowerCase();
+  return totals.find((t) => t.chainId === chainId && t.asset.toLowerCase() === name)?.amount ?? '0';
+}
+
+async function policyView(
+  tx: PolicyTransaction,
+  state: PolicyState,
+  now: number,
+): Promise<PolicyView> {
+  const totals = await tx.spent(now - DAY_MS);
+  const holds = await tx.listHolds(now - HOLDS_SHOWN_MS, MAX_HOLDS_SHOWN);
+  return {
+    effective: state.effective,
+    ...(state.pending ? { pending: state.pending } : {}),
+    spent: state.effective.dailyLimits.map((limit) => ({
+      chainId: limit.chainId,
+      asset: limit.asset,
+      amount: totalOf(totals, limit.chainId, limit.asset),
+    })),
+    holds: holds.map((h) => ({
+      holdId: h.holdId,
+      createdAt: h.createdAt,
+      readyAt: h.readyAt,
+      status: h.status === 'waiting' && h.readyAt <= now ? 'ready' : h.status,
+      summary: h.summary,
+    })),
+  };
 }
 
 /**

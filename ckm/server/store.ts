@@ -108,6 +108,8 @@ export type PolicyHoldRecord = {
   readonly status: 'waiting' | 'cancelled' | 'used';
   /** One line for people, e.g. "Send 5 ETH to 0xAb…cd on chain 1". Public. */
   readonly summary: string;
+  /** When the owner cancelled it (a cancelled hold refuses its intent for a day after). */
+  readonly cancelledAt?: number;
 };
 
 /**

@@ -156,6 +156,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ready_at BIGINT NOT NULL,
         status TEXT NOT NULL CHECK (status IN ('waiting', 'cancelled', 'used')),
         summary TEXT NOT NULL,
+        cancelled_at BIGINT,
         PRIMARY KEY (wallet_id, hold_id)
       )`,
       'CREATE INDEX policy_holds_wallet_created ON policy_holds (wallet_id, created_at)',

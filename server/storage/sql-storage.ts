@@ -96,6 +96,7 @@ function assertHold(hold: PolicyHoldRecord): void {
   if (!HOLD_STATUSES.includes(hold.status))
     throw new RangeError(`"hold.status" expected ${HOLD_STATUSES.join('|')}`);
   assertText(hold.summary, 'hold.summary', MAX_SUMMARY_LENGTH);
+  if (hold.cancelledAt !== undefined) assertTime(hold.cancelledAt, 'hold.cancelledAt');
 }
 
 /** Public keys compared in full (they are public: no constant time needed). */
@@ -182,8 +183,9 @@ type HoldRow = {
   ready_at: number;
   status: PolicyHoldRecord['status'];
   summary: string;
+  cancelled_at: number | null;
 };
-const HOLD_COLUMNS = 'hold_id, created_at, ready_at, status, summary';
+const HOLD_COLUMNS = 'hold_id, created_at, ready_at, status, summary, cancelled_at';
 
 function toHold(row: HoldRow): PolicyHoldRecord {
   return {
@@ -192,6 +194,7 @@ function toHold(row: HoldRow): PolicyHoldRecord {
     readyAt: row.ready_at,
     status: row.status,
     summary: row.summary,
+    ...(row.cancelled_at === null ? {} : { cancelledAt: row.cancelled_at }),
   };
 }
 
@@ -260,11 +263,21 @@ function policyRows(tx: SqlQuery, walletId: string, at: () => number): PolicyTra
     async putHold(hold) {
       assertHold(hold);
       await tx.query(
-        `INSERT INTO policy_holds (wallet_id, hold_id, created_at, ready_at, status, summary)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO policy_holds (wallet_id, hold_id, created_at, ready_at, status, summary,
+           cancelled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (wallet_id, hold_id) DO UPDATE SET created_at = EXCLUDED.created_at,
-           ready_at = EXCLUDED.ready_at, status = EXCLUDED.status, summary = EXCLUDED.summary`,
-        [walletId, hold.holdId, hold.createdAt, hold.readyAt, hold.status, hold.summary],
+           ready_at = EXCLUDED.ready_at, status = EXCLUDED.status, summary = EXCLUDED.summary,
+           cancelled_at = EXCLUDED.cancelled_at`,
+        [
+          walletId,
+          hold.holdId,
+          hold.createdAt,
+          hold.readyAt,
+          hold.status,
+          hold.summary,
+          hold.cancelledAt ?? null,
+        ],
       );
     },
     async listHolds(since, limit) {

@@ -25,7 +25,7 @@ describe('CKM server HTTP', () => {
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
-    expect(response.headers.get('access-control-allow-methods')).toBe('GET,POST,OPTIONS');
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET,POST,PUT,OPTIONS');
     expect(response.headers.get('access-control-allow-headers')?.split(',')).toEqual([
       'content-type',
       'accept',

@@ -138,6 +138,12 @@ for (const backend of [pglite(), postgres()])
         await tx.putHold(hold);
         await tx.putHold({ ...hold, holdId: 'bb'.repeat(32), createdAt: 11_000 });
         await tx.putHold({ ...hold, holdId: 'cc'.repeat(32), createdAt: 5_000 });
+        await tx.putHold({ ...hold, status: 'cancelled', cancelledAt: 12_000 });
+        expect(await tx.getHold(hold.holdId)).toEqual({
+          ...hold,
+          status: 'cancelled',
+          cancelledAt: 12_000,
+        });
         await tx.putHold({ ...hold, status: 'used' });
         expect(await tx.getHold(hold.holdId)).toEqual({ ...hold, status: 'used' });
         expect((await tx.listHolds(9_000, 10)).map((h) => h.holdId)).toEqual([
