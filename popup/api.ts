@@ -15,14 +15,18 @@ import {
   type UiReply,
   type UiRequest,
 } from '../background/ui-api';
+import type { PolicyRefusal } from '../ckm/policy/types';
 
 /** A failure from the background: `code` is stable (`WrongPassword`, `Locked`, …), `message` is for people. */
 export class UiError extends Error {
   override readonly name = 'UiError';
   readonly code: string;
-  constructor(code: string, message: string) {
+  /** `PolicyRefused`: which rule of the policy firewall refused, for the popup to explain. */
+  readonly policy: PolicyRefusal | undefined;
+  constructor(code: string, message: string, policy?: PolicyRefusal) {
     super(message);
     this.code = code;
+    this.policy = policy;
   }
 }
 
@@ -46,8 +50,14 @@ export function unwrapOutcome<T>(reply: unknown): T {
       'The wallet’s background gave an answer this popup does not understand.',
     );
   if (reply.ok) return reply.value as T;
-  const { code, message } = reply.error;
-  throw new UiError(typeof code === 'string' ? code : 'Error', message);
+  const { code, message, policy } = reply.error;
+  throw new UiError(
+    typeof code === 'string' ? code : 'Error',
+    message,
+    typeof policy === 'object' && policy !== null && typeof policy.rule === 'string'
+      ? policy
+      : undefined,
+  );
 }
 
 /** Sends one request to the background and returns its reply, or throws a {@link UiError}. */
@@ -93,4 +103,9 @@ export function errorMessage(error: unknown): string {
 /** The stable code of a thrown value ('' when it has none). */
 export function errorCode(error: unknown): string {
   return error instanceof UiError ? error.code : '';
+}
+
+/** The policy firewall's refusal carried by a thrown value, if any. */
+export function errorPolicy(error: unknown): PolicyRefusal | undefined {
+  return error instanceof UiError ? error.policy : undefined;
 }

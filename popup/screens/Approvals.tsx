@@ -2,6 +2,11 @@
  * The approval prompts: the first queued request ("1 of N"), its origin, account and chain,
  * what it asks in readable form, warnings, then Reject / Approve. While approve is in flight the
  * prompt stays put (no layout jump); a co-signed request says who co-signed and how fast.
+ *
+ * Issue #8: a transaction shows its balance-change preview; a site on the phishing list gets a
+ * danger panel and approve waits for "continue anyway"; a request that failed once it was
+ * answered (the background has already settled it) stays on screen with its error, and a server's
+ * policy refusal explained, until the user closes it.
  * @module
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -13,9 +18,13 @@ import type {
 } from '../../background/approvals-api';
 import type { Warning } from '../../background/decode/types';
 import type { UiReplies } from '../../background/ui-api';
-import { callBackground, errorCode, errorMessage } from '../api';
+import type { PolicyRefusal } from '../../ckm/policy/types';
+import { callBackground, errorCode, errorMessage, errorPolicy } from '../api';
 import { ArrowRight, CheckIcon, GlobeIcon } from '../components/icons';
 import { Tree, Warnings } from '../components/insight';
+import { PhishingGate } from '../components/phishing';
+import { PolicyRefusalBlock } from '../components/policy';
+import { BalanceChanges } from '../components/preview';
 import { Alert, Avatar, Bar, BusyLabel, CopyButton, ErrorText } from '../components/ui';
 import {
   checksum,
@@ -29,6 +38,7 @@ import {
   shortAddress,
   transactionEdits,
 } from '../format';
+import type { AssetNames } from '../policy-format';
 import { unlockErrorText } from './Unlock';
 
 type State = UiReplies['getState'];
@@ -55,6 +65,11 @@ export function Approvals(props: ApprovalsProps) {
   const { items, onEmpty, refresh } = props;
   const [held, setHeld] = useState<ApprovalItem>();
   const [cosigner, setCosigner] = useState<Cosigner>();
+  /**
+   * The held prompt failed after it was answered: shown with its error until "Close". `listed`
+   * is the queue as it was then, so that only a newer listing can show it is still waiting.
+   */
+  const [failed, setFailed] = useState<{ listed?: readonly ApprovalItem[] }>();
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
 
@@ -62,6 +77,14 @@ export function Approvals(props: ApprovalsProps) {
   useEffect(() => {
     if (!held && items && items.length === 0) onEmpty();
   }, [held, items, onEmpty]);
+  // A failed request the background still lists (it was not settled) can simply be tried again.
+  useEffect(() => {
+    if (!failed || !held || items === failed.listed) return;
+    if (items?.some((i) => i.id === held.id)) {
+      setFailed(undefined);
+      setHeld(undefined);
+    }
+  }, [failed, held, items]);
 
   if (!items && !held)
     return (
@@ -94,11 +117,19 @@ export function Approvals(props: ApprovalsProps) {
       position={index + 1}
       count={count}
       cosigner={held ? cosigner : undefined}
+      failed={held !== undefined && failed !== undefined}
       onBack={props.onBack}
       onStart={() => setHeld(item)}
+      onDismiss={() => {
+        setFailed(undefined);
+        setHeld(undefined);
+        void refresh();
+      }}
       onFinish={(outcome) => {
         if (outcome.kind === 'failed') {
-          setHeld(undefined);
+          if (outcome.settled) {
+            setFailed({ listed: items });
+          } else setHeld(undefined);
           void refresh();
           return;
         }
@@ -118,7 +149,16 @@ export function Approvals(props: ApprovalsProps) {
   );
 }
 
-type Outcome = { kind: 'approved' | 'rejected'; cosigner?: Cosigner } | { kind: 'failed' };
+/**
+ * `settled`: the failure came from the background's answer to approve or reject, which has
+ * already taken the request off the queue (the dApp got the error): nothing to retry.
+ */
+type Outcome =
+  | { kind: 'approved' | 'rejected'; cosigner?: Cosigner }
+  | { kind: 'failed'; settled: boolean };
+
+/** A failure to show: its sentence, and a policy refusal to explain. */
+type Failure = { message: string; policy?: PolicyRefusal };
 
 const SIGNING_KINDS = new Set(['message', 'typedData', 'transaction']);
 
@@ -191,40 +231,61 @@ function Prompt(props: {
   position: number;
   count: number;
   cosigner?: Cosigner;
+  /** The request failed after it was answered: show the failure and "Close" only. */
+  failed: boolean;
   onBack?: () => void;
   onStart: () => void;
+  onDismiss: () => void;
   onFinish: (outcome: Outcome) => void;
 }) {
   const { item, state } = props;
   const { request } = item;
   const [draft, setDraft] = useState<Draft>(() => initialDraft(request));
   const [busy, setBusy] = useState<'approve' | 'reject'>();
-  const [error, setError] = useState<string>();
+  const [failure, setFailure] = useState<Failure>();
+  /** A listed (phishing) site: ticked "continue anyway". */
+  const [accepted, setAccepted] = useState(false);
   const heading = useRef<HTMLHeadingElement>(null);
+  const failureRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (request.kind !== 'unlock') heading.current?.focus();
   }, [request.kind]);
+  useEffect(() => {
+    if (props.failed) failureRef.current?.scrollIntoView({ block: 'nearest' });
+  }, [props.failed]);
 
   const done = props.cosigner !== undefined;
-  const locked = busy !== undefined || done;
+  const locked = busy !== undefined || done || props.failed;
+  const gated = item.phishing !== undefined && !accepted;
+  const error = failure?.message;
+
+  const fail = (cause: unknown, settled: boolean) => {
+    const policy = errorPolicy(cause);
+    setFailure({ message: errorMessage(cause), ...(policy ? { policy } : {}) });
+    setBusy(undefined);
+    props.onFinish({ kind: 'failed', settled });
+  };
 
   const approve = async () => {
-    if (locked || draft.invalid) return;
+    if (locked || draft.invalid || gated) return;
     setBusy('approve');
-    setError(undefined);
+    setFailure(undefined);
     props.onStart();
-    try {
-      if (request.kind === 'unlock') {
-        try {
-          await callBackground({ type: 'unlock', password: draft.password ?? '' });
-        } catch (cause) {
-          throw new Error(unlockErrorText(cause));
-        }
+    if (request.kind === 'unlock') {
+      try {
+        await callBackground({ type: 'unlock', password: draft.password ?? '' });
+      } catch (cause) {
+        // The prompt is still queued: the password can be typed again.
+        fail(new Error(unlockErrorText(cause)), false);
+        return;
       }
+    }
+    try {
       const reply = await callBackground({
         type: 'resolveApproval',
         id: item.id,
         result: draft.result,
+        ...(item.phishing ? { continueAnyway: true } : {}),
       }).catch((cause: unknown): UiReplies['resolveApproval'] => {
         // Unlocking may already have settled an unlock prompt.
         if (request.kind === 'unlock' && errorCode(cause) === 'NotFound') return {};
@@ -232,26 +293,30 @@ function Prompt(props: {
       });
       props.onFinish({ kind: 'approved', ...(reply.cosigner ? { cosigner: reply.cosigner } : {}) });
     } catch (cause) {
-      setError(errorMessage(cause));
-      setBusy(undefined);
-      props.onFinish({ kind: 'failed' });
+      fail(cause, true);
     }
   };
 
   const reject = async () => {
     if (locked) return;
     setBusy('reject');
-    setError(undefined);
+    setFailure(undefined);
     props.onStart();
     try {
       await callBackground({ type: 'rejectApproval', id: item.id });
       props.onFinish({ kind: 'rejected' });
     } catch (cause) {
-      setError(errorMessage(cause));
-      setBusy(undefined);
-      props.onFinish({ kind: 'failed' });
+      fail(cause, true);
     }
   };
+
+  const names = assetNamesOf(request, state);
+  const failureBlock = failure && (
+    <div class="stack" ref={failureRef} data-testid="approval-failure">
+      <ErrorText error={error} testid="approval-error" />
+      {failure.policy && <PolicyRefusalBlock refusal={failure.policy} names={names} />}
+    </div>
+  );
 
   const statusText = props.cosigner
     ? `Co-signed by ${props.cosigner.name} in ${props.cosigner.ms} ms`
@@ -267,6 +332,15 @@ function Prompt(props: {
         <h1 class="prompt-title" tabIndex={-1} ref={heading}>
           {titleOf(request)}
         </h1>
+        {props.failed && failureBlock}
+        {item.phishing && (
+          <PhishingGate
+            listedDomain={item.phishing.listedDomain}
+            accepted={accepted}
+            disabled={locked}
+            onAccepted={setAccepted}
+          />
+        )}
         <Warnings warnings={warningsOf(request)} />
         <PromptBody
           request={request}
@@ -277,7 +351,7 @@ function Prompt(props: {
           error={error}
           onSubmit={() => void approve()}
         />
-        <ErrorText error={error} testid="approval-error" />
+        {!props.failed && (failureBlock ?? <ErrorText testid="approval-error" />)}
       </div>
       <div class="footer">
         <div
@@ -288,37 +362,80 @@ function Prompt(props: {
           {props.cosigner && <CheckIcon size={14} />}
           {statusText}
         </div>
-        <div class="btn-pair">
+        {props.failed ? (
           <button
             type="button"
-            class="btn lg"
-            data-testid="reject"
-            disabled={locked}
-            aria-busy={busy === 'reject'}
-            onClick={() => void reject()}
+            class="btn lg block"
+            data-testid="dismiss-failure"
+            onClick={props.onDismiss}
           >
-            <BusyLabel busy={busy === 'reject'} idle="Reject" busyText="Rejecting…" />
+            Close
           </button>
-          <button
-            type="button"
-            class={`btn lg ${warningsOf(request).some((w) => w.severity === 'danger') ? 'danger' : 'primary'}`}
-            data-testid="approve"
-            disabled={locked || draft.invalid !== undefined}
-            aria-busy={busy === 'approve'}
-            title={draft.invalid}
-            onClick={() => void approve()}
-          >
-            <BusyLabel
-              busy={busy === 'approve' || done}
-              idle={approveLabel(request)}
-              busyText={done ? 'Done' : busyLabel(request)}
-              icon={done ? <CheckIcon size={18} /> : undefined}
-            />
-          </button>
-        </div>
+        ) : (
+          <div class="btn-pair">
+            <button
+              type="button"
+              class="btn lg"
+              data-testid="reject"
+              disabled={locked}
+              aria-busy={busy === 'reject'}
+              onClick={() => void reject()}
+            >
+              <BusyLabel busy={busy === 'reject'} idle="Reject" busyText="Rejecting…" />
+            </button>
+            <button
+              type="button"
+              class={`btn lg ${item.phishing || warningsOf(request).some((w) => w.severity === 'danger') ? 'danger' : 'primary'}`}
+              data-testid="approve"
+              disabled={locked || draft.invalid !== undefined || gated}
+              aria-busy={busy === 'approve'}
+              title={gated ? 'Tick “continue anyway” first' : draft.invalid}
+              onClick={() => void approve()}
+            >
+              <BusyLabel
+                busy={busy === 'approve' || done}
+                idle={approveLabel(request)}
+                busyText={done ? 'Done' : busyLabel(request)}
+                icon={done ? <CheckIcon size={18} /> : undefined}
+              />
+            </button>
+          </div>
+        )}
       </div>
     </div>
   );
+}
+
+/**
+ * How a refusal names assets: the prompt's chain symbol for its native coin, and tokens as the
+ * balance-change preview knows them (symbol, decimals).
+ */
+function assetNamesOf(request: ApprovalRequest, state: State): AssetNames {
+  const chain = chainOf(request, state);
+  const preview =
+    request.kind === 'transaction' && request.insight.preview?.status === 'ok'
+      ? request.insight.preview.changes
+      : [];
+  return {
+    nativeSymbol: (chainId) =>
+      chainId === chain?.chainId
+        ? chain.symbol
+        : chainId === state.network.chainId
+          ? state.network.symbol
+          : 'native',
+    token: (chainId, address) => {
+      if (chainId !== chain?.chainId) return undefined;
+      const change = preview.find((c) => c.address?.toLowerCase() === address.toLowerCase());
+      if (!change || change.standard === 'native') return undefined;
+      return {
+        symbol: change.symbol,
+        standard: change.standard,
+        ...(change.decimals !== undefined && change.standard === 'ERC20'
+          ? { decimals: change.decimals }
+          : {}),
+      };
+    },
+  };
 }
 
 function chainOf(request: ApprovalRequest, state: State): ChainView | undefined {
@@ -780,6 +897,7 @@ function TransactionBody(
 
   return (
     <div class="stack lg">
+      <BalanceChanges preview={request.insight.preview} />
       <div class="card stack">
         <div class="row between">
           <span class="label">Amount</span>

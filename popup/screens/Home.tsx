@@ -2,6 +2,7 @@
  * The unlocked wallet: network and account selectors, address, balance, tokens, activity. Also
  * (issue #7) the warning when someone started recovering this wallet elsewhere, with "Cancel
  * recovery"; the "Imported" note with "Move to a collaborative key"; and "Import account".
+ * Issue #8: "Waiting", the transactions the servers hold for the owner's waiting period.
  * @module
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
@@ -15,6 +16,7 @@ import type {
   UiReplies,
 } from '../../background/ui-api';
 import { callBackground, errorMessage } from '../api';
+import { HeldList } from '../components/held';
 import {
   ChevronDown,
   ChevronRight,
@@ -262,6 +264,14 @@ export function Home({ state, onOpenSettings, onOpenApprovals, onOpenImport, ref
             {lock.error}
           </Alert>
         )}
+        <HeldList
+          version={state}
+          network={network}
+          onSent={(text) => {
+            setToast(text);
+            void load();
+          }}
+        />
         {home && <Tokens tokens={home.tokens} network={network} onChanged={load} />}
         {home && (
           <Activity items={home.activity} network={network} onChanged={load} onToast={setToast} />

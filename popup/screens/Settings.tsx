@@ -1,7 +1,8 @@
 /**
- * Settings: a pending recovery (if any), security (auto-lock, "appear as MetaMask"), the key
- * (version, last and next refresh, "Refresh now"), servers (each replaceable), networks,
- * connected sites, backup (a kit, or SSKR shares), identity document, version.
+ * Settings: a pending recovery (if any), security (auto-lock, "appear as MetaMask", the policy
+ * firewall's rules on every server and the phishing list: issue #8), the key (version, last and
+ * next refresh, "Refresh now"), servers (each replaceable), networks, connected sites, backup (a
+ * kit, or SSKR shares), identity document, version.
  * @module
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
@@ -24,6 +25,8 @@ import {
   TrashIcon,
 } from '../components/icons';
 import { KitView } from '../components/kit';
+import { PhishingList } from '../components/phishing';
+import { PolicyFirewall } from '../components/policy';
 import { PendingRecoveryBanner } from '../components/recovery-banner';
 import { Alert, Bar, BusyLabel, ErrorText, Field, Toast, useAction } from '../components/ui';
 import {
@@ -94,6 +97,7 @@ export function Settings({ state, onBack, refresh }: SettingsProps) {
             setToast(t);
             refresh();
           }}
+          onToast={setToast}
         />
         <KeySection
           info={keyInfo}
@@ -138,8 +142,12 @@ export function Settings({ state, onBack, refresh }: SettingsProps) {
   );
 }
 
-function Security(props: { state: State; onSaved: (text: string) => void }) {
-  const { settings } = props.state;
+function Security(props: {
+  state: State;
+  onSaved: (text: string) => void;
+  onToast: (text: string) => void;
+}) {
+  const { settings, network } = props.state;
   const [minutes, setMinutes] = useState(String(settings.autoLockMinutes));
   const save = useAction();
   useEffect(() => setMinutes(String(settings.autoLockMinutes)), [settings.autoLockMinutes]);
@@ -157,7 +165,7 @@ function Security(props: { state: State; onSaved: (text: string) => void }) {
   };
 
   return (
-    <section class="stack" aria-labelledby="security-title">
+    <section class="stack" aria-labelledby="security-title" data-testid="security-section">
       <h2 class="section-title" id="security-title">
         Security
       </h2>
@@ -217,6 +225,14 @@ function Security(props: { state: State; onSaved: (text: string) => void }) {
           </Alert>
         )}
       </div>
+      <PolicyFirewall
+        currentChainId={network.chainId}
+        names={{
+          nativeSymbol: (chainId) => (chainId === network.chainId ? network.symbol : 'native'),
+        }}
+        onToast={props.onToast}
+      />
+      <PhishingList onToast={props.onToast} />
     </section>
   );
 }
