@@ -22,6 +22,7 @@ import { createKeyMaintenanceService } from './services/key-maintenance';
 import { createKeyringService } from './services/keyring';
 import { createNetworksService, type NetworksServiceOptions } from './services/networks';
 import { createPermissionsService } from './services/permissions';
+import { createPhishingService } from './services/phishing';
 import { createProviderEventsService } from './services/provider-events';
 import { createRecoveryWatchService } from './services/recovery-watch';
 import { createSettingsService } from './services/settings';
@@ -50,7 +51,8 @@ export function createServices(deps: ServiceDeps = {}): Services {
   });
   const accounts = createAccountsService(keyring);
   const permissions = createPermissionsService();
-  const approvals = createApprovalsService(deps.opener);
+  const phishing = createPhishingService();
+  const approvals = createApprovalsService(deps.opener, phishing);
   const signer = createSignerService(keyring, accounts);
   const activity = createActivityService(networks);
   const assets = createAssetsService(networks);
@@ -77,6 +79,7 @@ export function createServices(deps: ServiceDeps = {}): Services {
     recoveryWatch,
     identity,
     held,
+    phishing,
   };
 }
 
@@ -92,6 +95,7 @@ export function servicesReady(services: Services): Promise<void> {
     services.assets.ready,
     services.keyMaintenance.ready,
     services.held.ready,
+    services.phishing.ready,
   ]).then(() => {});
 }
 

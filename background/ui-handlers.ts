@@ -173,8 +173,10 @@ export const handlers: Handlers = {
     };
   },
   listApprovals: (_request, services) => services.approvals.list(),
-  resolveApproval: ({ id, result }, services) =>
-    services.approvals.resolve(id, (result ?? {}) as ApprovalResults[keyof ApprovalResults]),
+  resolveApproval: ({ id, result, continueAnyway }, services) =>
+    services.approvals.resolve(id, (result ?? {}) as ApprovalResults[keyof ApprovalResults], {
+      continueAnyway: continueAnyway === true,
+    }),
   rejectApproval({ id }, services) {
     services.approvals.reject(id);
     return {};

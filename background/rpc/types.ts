@@ -14,6 +14,7 @@ import type { KeyMaintenanceService } from '../services/key-maintenance';
 import type { KeyringService } from '../services/keyring';
 import type { NetworksService } from '../services/networks';
 import type { PermissionsService } from '../services/permissions';
+import type { PhishingService } from '../services/phishing';
 import type { ProviderEventsService } from '../services/provider-events';
 import type { RecoveryWatchService } from '../services/recovery-watch';
 import type { SettingsService } from '../services/settings';
@@ -49,6 +50,7 @@ export type Services = {
   readonly recoveryWatch: RecoveryWatchService;
   readonly identity: IdentityService;
   readonly held: HeldService;
+  readonly phishing: PhishingService;
 };
 
 export type RpcRequest = { readonly method: string; readonly params?: unknown };

@@ -286,3 +286,11 @@ export function typedDataParties(
     return { spenders: [], contracts: [] };
   return { spenders: BigInt(spender) === 0n ? [] : [getAddress(spender)], contracts: [] };
 }
+
+/** `insight` with `extra` warnings appended (the same object when there are none). */
+export function withWarnings<T extends { readonly warnings: readonly Warning[] }>(
+  insight: T,
+  extra: readonly Warning[],
+): T {
+  return extra.length === 0 ? insight : { ...insight, warnings: [...insight.warnings, ...extra] };
+}

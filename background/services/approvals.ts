@@ -2,6 +2,11 @@
  * The approval queue: every request that needs the user waits here until the approval window
  * (`popup.html?approval=1`, one window for the whole queue) approves or rejects it. Closing the
  * window rejects everything still queued (EIP-1193 4001), so a dApp never waits forever.
+ *
+ * A request from a site on the phishing list (`services/phishing.ts`) carries `phishing` (and a
+ * `phishing-site` warning in its insight) and is approved only with "continue anyway", which is
+ * logged first; without it `resolve` answers `PhishingSite` and the prompt stays queued. Unlock
+ * prompts are not gated: unlocking grants the site nothing, and what it asks next is gated.
  * @module
  */
 import { providerErrors } from '@metamask/rpc-errors';
@@ -12,7 +17,9 @@ import type {
   ApprovalRequest,
   ApprovalResultOf,
 } from '../approvals-api';
+import { phishingSite } from '../decode/warnings';
 import { WalletError } from '../errors';
+import type { PhishingService } from './phishing';
 
 type RequestOf<K extends ApprovalKind> = Extract<ApprovalRequest, { kind: K }>;
 
@@ -37,8 +44,15 @@ export type ApprovalsService = {
   ): Promise<T>;
   list(): readonly ApprovalItem[];
   has(origin: string, kind: ApprovalKind): boolean;
-  /** The prompt's answer. Resolves when the request's work is done. */
-  resolve(id: string, result: unknown): Promise<Completion>;
+  /**
+   * The prompt's answer. Resolves when the request's work is done. A request from a listed
+   * site needs `continueAnyway` (else `PhishingSite`, and it stays queued).
+   */
+  resolve(
+    id: string,
+    result: unknown,
+    options?: { readonly continueAnyway?: boolean },
+  ): Promise<Completion>;
   reject(id: string): void;
   /**
    * Closes the approval window if nothing is queued (the prompt asks once it has shown its
@@ -66,8 +80,12 @@ export type WindowOpener = {
   onClosed(listener: () => void): void;
 };
 
+/** What the queue needs of the phishing list. */
+export type PhishingGate = Pick<PhishingService, 'check' | 'logContinue'>;
+
 export function createApprovalsService(
   opener: WindowOpener = browserWindowOpener(),
+  phishing?: PhishingGate,
 ): ApprovalsService {
   const queue: Entry[] = [];
   const listeners = new Set<() => void>();
@@ -93,11 +111,13 @@ export function createApprovalsService(
     perform: (result: unknown) => Promise<{ value: T; completion: Completion }>,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      const listed = request.kind === 'unlock' ? undefined : phishing?.check(origin);
       const item: ApprovalItem = {
         id: `approval-${++next}`,
         origin,
         createdAt: Date.now(),
-        request,
+        request: listed ? withPhishingWarning(request, origin, listed.listedDomain) : request,
+        ...(listed ? { phishing: { listedDomain: listed.listedDomain } } : {}),
       };
       queue.push({
         item,
@@ -136,7 +156,16 @@ export function createApprovalsService(
     list: () => queue.map((e) => e.item),
     has: (origin, kind) =>
       queue.some((e) => e.item.origin === origin && e.item.request.kind === kind),
-    async resolve(id, result) {
+    async resolve(id, result, options = {}) {
+      const listed = queue.find((e) => e.item.id === id)?.item;
+      if (listed?.phishing) {
+        if (options.continueAnyway !== true)
+          throw new WalletError(
+            'PhishingSite',
+            `${listed.origin} is on the phishing list (${listed.phishing.listedDomain}). Reject it, or choose "continue anyway" if you are sure.`,
+          );
+        await phishing?.logContinue(listed.origin, listed.request.kind);
+      }
       // The prompt closes its own window when the queue is empty, after showing the completion.
       return take(id).run(result);
     },
@@ -156,6 +185,18 @@ export function createApprovalsService(
     },
     onChange: (listener) => void listeners.add(listener),
   };
+}
+
+/** The request with the `phishing-site` warning first in its insight, when it has one. */
+function withPhishingWarning(
+  request: ApprovalRequest,
+  origin: string,
+  listedDomain: string,
+): ApprovalRequest {
+  if (!('insight' in request)) return request;
+  const warnings = [phishingSite(origin, listedDomain), ...request.insight.warnings];
+  // Each kind keeps its own insight type; TypeScript cannot correlate the union members here.
+  return { ...request, insight: { ...request.insight, warnings } } as ApprovalRequest;
 }
 
 /** The real window: a 360×600 popup window of `popup.html?approval=1`. */

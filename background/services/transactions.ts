@@ -13,6 +13,7 @@ import type { TransactionView } from '../approvals-api';
 import { describeTransaction } from '../decode/index';
 import type { TransactionInsight } from '../decode/types';
 import { isWalletError, WalletError } from '../errors';
+import { chainWarnings, transactionParties, withWarnings } from '../safety/chain-warnings';
 import { simulateBalanceChanges, withPreview } from '../simulation/simulate';
 import type { AccountView, ActivityItem } from '../ui-api';
 import type { ActivityService } from './activity';
@@ -406,6 +407,13 @@ export function createTransactionsService(deps: {
         },
         nativeSymbol: networks.get(chainId)?.nativeCurrency.symbol ?? 'ETH',
       });
+      // So do the chain's warnings (spender-is-eoa, new-contract); they never throw either.
+      const chained = chainWarnings({
+        rpc: (method, params) => rpc(chainId, method, params),
+        chainId,
+        ...transactionParties({ ...(request.to ? { to: request.to } : {}), data: request.data }),
+        now: Date.now(),
+      });
       const [nonce, gas, fee] = await Promise.all([
         request.nonce ?? nextNonce(chainId, request.from),
         estimate(chainId, request),
@@ -433,7 +441,8 @@ export function createTransactionsService(deps: {
         chainId,
         ...tokenHint(chainId, request.from, request.to),
       });
-      return { view, insight: withPreview(insight, await preview), chainId };
+      const previewed = withPreview(insight, await preview);
+      return { view, insight: withWarnings(previewed, await chained), chainId };
     },
     async send({ account, origin, prepared, edits, replaces, title }) {
       const view = applyEdits(prepared.view, edits);

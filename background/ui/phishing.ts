@@ -1,8 +1,9 @@
 /**
- * The local phishing list's popup handlers (issue #8).
+ * The local phishing list's popup handlers (issue #8): what the list is and what the user did
+ * about it (`getPhishingInfo`), and replacing it with a file (`loadPhishingList`; a bad file is
+ * `InvalidInput` naming the field and changes nothing). See `services/phishing.ts`.
  * @module
  */
-import { WalletError } from '../errors';
 import type { Services } from '../rpc/types';
 import type { UiReplies, UiRequest } from '../ui-api';
 
@@ -15,11 +16,10 @@ type PhishingUiHandlers = {
   ) => Promise<UiReplies[K]> | UiReplies[K];
 };
 
-const notYet = () => {
-  throw new WalletError('NotAvailable', 'The phishing list is not built yet.');
-};
-
 export const phishingUiHandlers: PhishingUiHandlers = {
-  getPhishingInfo: notYet,
-  loadPhishingList: notYet,
+  async getPhishingInfo(_request, services) {
+    await services.phishing.ready;
+    return services.phishing.info();
+  },
+  loadPhishingList: ({ text }, services) => services.phishing.load(text),
 };

@@ -19,6 +19,7 @@ import { PAYLOAD_LIMITS } from '../../../ckm/payload/types';
 import { publicKeyToAddress } from '../../../tss/index';
 import type { ChainView } from '../../approvals-api';
 import { describeMessage, describeTypedData } from '../../decode/index';
+import { chainWarnings, typedDataParties, withWarnings } from '../../safety/chain-warnings';
 import type { MethodTable, Services } from '../types';
 import { ensureUnlocked, permittedAccount } from './access';
 
@@ -113,6 +114,17 @@ async function signTypedData(
       `The typed data is for chain ${domainChain}, but this site is on chain ${chainId}.`,
     );
   await ensureUnlocked(origin, services);
+  const insight = describeTypedData(json, version, origin, { chainId });
+  // A Permit's or Permit2's spender without code is a person (spender-is-eoa); never throws.
+  const chained =
+    payload.kind === 'typedData'
+      ? await chainWarnings({
+          rpc: (method, params) => services.networks.request(chainId, method, params),
+          chainId,
+          ...typedDataParties(payload.typedData, insight),
+          now: Date.now(),
+        })
+      : [];
   return services.approvals.requestAndRun(
     origin,
     {
@@ -121,7 +133,7 @@ async function signTypedData(
       chain: chainView(chainId, services),
       version,
       json,
-      insight: describeTypedData(json, version, origin, { chainId }),
+      insight: withWarnings(insight, chained),
     },
     () => services.signer.signTypedData(account, payload),
   );
