@@ -2,6 +2,7 @@ import {
   type Address,
   encodeAbiParameters,
   encodeErrorResult,
+  getAddress,
   type Hex,
   pad,
   parseAbi,
@@ -19,7 +20,11 @@ import {
 import { rpcFailure, SimulationError } from '../../../background/simulation/errors';
 import { cleanText, revertReason } from '../../../background/simulation/revert-reason';
 import { readSimulateAnswer } from '../../../background/simulation/simulate-v1';
-import { decodeDecimals, decodeSymbol } from '../../../background/simulation/token-metadata';
+import {
+  createTokenMetadataCache,
+  decodeDecimals,
+  decodeSymbol,
+} from '../../../background/simulation/token-metadata';
 import { readTraceAnswer } from '../../../background/simulation/trace-call';
 
 const ME = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266' as Address;
@@ -194,6 +199,20 @@ describe('revertReason (Solidity Error / Panic)', () => {
   });
 });
 
+describe('the token metadata cache', () => {
+  it('keys by chain and lower-case address, and forgets the oldest beyond its size', () => {
+    const cache = createTokenMetadataCache(2);
+    cache.set(1, TOKEN, { symbol: 'A' });
+    expect(cache.get(1, getAddress(TOKEN))).toEqual({ symbol: 'A' });
+    expect(cache.get(2, TOKEN)).toBeUndefined();
+    cache.set(2, TOKEN, { symbol: 'B' });
+    cache.set(3, TOKEN, { symbol: 'C' });
+    expect(cache.get(1, TOKEN)).toBeUndefined();
+    expect(cache.get(2, TOKEN)).toEqual({ symbol: 'B' });
+    expect(cache.get(3, TOKEN)).toEqual({ symbol: 'C' });
+  });
+});
+
 describe('token metadata decoding', () => {
   it('reads string and bytes32 symbols, cleaned; decimals only as a uint8', () => {
     expect(decodeSymbol(encodeAbiParameters([{ type: 'string' }], ['USDC']))).toBe('USDC');
@@ -252,6 +271,13 @@ describe('readSimulateAnswer (eth_simulateV1 result)', () => {
       'a bad log address',
       answer({ ...ok, logs: [{ ...erc20(ME, BOB, 1n), address: '0x12' }] }),
       '"logs[0].address" expected a 20-byte address',
+    ],
+    ['a block not an object', ['block'], '"result[0]" expected an object'],
+    ['a call not an object', [{ calls: [null] }], '"calls[0]" expected an object'],
+    [
+      'more logs than a prompt can use',
+      answer({ ...ok, logs: Array(10_001).fill(erc20(ME, BOB, 1n)) }),
+      '"calls[0].logs" expected an array of at most 10000 items',
     ],
     [
       'bad log data',
@@ -332,6 +358,7 @@ describe('readTraceAnswer (callTracer with logs)', () => {
     ['not an object', [], '"result" expected an object'],
     ['an unknown frame type', frame({ type: 'JUMP' }), '"result.type"'],
     ['a bad value', frame({ value: 'lots' }), '"result.value" expected a hex quantity'],
+    ['a value over 256 bits', frame({ value: `0x1${'0'.repeat(64)}` }), '"result.value"'],
     ['a value frame without to', frame({ value: '0x1', to: undefined }), '"result.to"'],
     ['a non-string error', frame({ error: 1 }), '"result.error" expected a string'],
     ['calls not an array', frame({ calls: {} }), '"result.calls"'],
@@ -345,6 +372,12 @@ describe('readTraceAnswer (callTracer with logs)', () => {
       expect((error as SimulationError).code).toBe('MalformedAnswer');
       expect((error as Error).message).toContain(text);
     }
+  });
+
+  it('refuses more frames than a prompt can use', () => {
+    const wide = frame({ calls: Array(10_000).fill(frame({})) });
+    expect(() => readTraceAnswer(wide)).toThrowError(/at most 10000 frames/);
+    expect(readTraceAnswer(frame({ calls: Array(9_999).fill(frame({})) })).status).toBe('ok');
   });
 
   it('refuses a tree deeper than the EVM allows', () => {

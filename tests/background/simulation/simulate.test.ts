@@ -9,7 +9,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { createNetworksService, type NetworksService } from '../../../background/services/networks';
 import { CANNOT_SIMULATE, simulateBalanceChanges } from '../../../background/simulation/simulate';
-import { createTokenMetadataCache } from '../../../background/simulation/token-metadata';
+import {
+  createTokenMetadataCache,
+  MAX_LOOKUPS,
+  readTokenMetadata,
+} from '../../../background/simulation/token-metadata';
 import {
   type Anvil,
   DEV_ACCOUNT,
@@ -415,6 +419,15 @@ describe('when the chain cannot simulate', () => {
     expect(await simulate(PROXIED)).toMatchObject({ status: 'unavailable' });
   });
 
+  it('no time budget at all: unavailable before asking', async () => {
+    const asked = proxy.calls.length;
+    expect(await simulate(PROXIED, 0)).toEqual({
+      status: 'unavailable',
+      reason: 'The network did not answer the simulation within 0 s.',
+    });
+    expect(proxy.calls.length).toBe(asked);
+  });
+
   it('a silent RPC: unavailable once the time budget is spent', async () => {
     proxy.configure({
       reply: (method) => (method === 'eth_simulateV1' ? { hang: true } : undefined),
@@ -456,6 +469,25 @@ describe('token names', () => {
     const asked = ethCalls();
     expect(await transfer()).toMatchObject({ changes: [{ symbol: '0x5FbD…0aa3' }] });
     expect(ethCalls()).toBe(asked);
+  });
+
+  it(`names at most ${MAX_LOOKUPS} tokens per preview`, async () => {
+    const tokens = [];
+    for (let i = 0; i < MAX_LOOKUPS + 1; i++)
+      tokens.push({ address: await deployHst(anvil, 2, `T${i}`), standard: 'ERC20' as const });
+    const asked = ethCalls();
+    const names = await readTokenMetadata({
+      rpc: rpcOf(PROXIED),
+      chainId: PROXIED,
+      tokens,
+      cache: createTokenMetadataCache(),
+    });
+    expect(names.size).toBe(MAX_LOOKUPS);
+    tokens.slice(0, MAX_LOOKUPS).forEach(({ address }, i) => {
+      expect(names.get(address.toLowerCase() as Address)).toEqual({ symbol: `T${i}`, decimals: 2 });
+    });
+    expect(names.has(tokens[MAX_LOOKUPS]?.address.toLowerCase() as Address)).toBe(false);
+    expect(ethCalls() - asked).toBe(2 * MAX_LOOKUPS);
   });
 
   it('an RPC that does not answer eth_call leaves nothing cached', async () => {
