@@ -7,6 +7,11 @@
  * and field; the background and every server check the policy again. Native amounts are typed in
  * ETH and converted exactly with viem's `parseEther` (never through a float); token amounts are
  * typed in the token's smallest unit, as the servers count them.
+ *
+ * Decisions: a row's empty chain means the current network's and its empty asset the native
+ * coin, and a row with neither amount nor token is left out, so the form can always show one
+ * empty row to type into; the waiting period is typed in hours, or in exact seconds that win
+ * when filled (as onboarding's recovery period), so short waits need no arithmetic.
  * @module
  */
 import { formatEther, formatUnits, getAddress, parseEther } from 'viem';

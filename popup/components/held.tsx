@@ -9,8 +9,8 @@ import type { HeldTransactionView, NetworkView } from '../../background/ui-api';
 import type { PolicyRefusal } from '../../ckm/policy/types';
 import { callBackground, errorCode, errorMessage, errorPolicy } from '../api';
 import { formatNative, hexToBigInt, shortAddress } from '../format';
-import type { AssetNames } from '../policy-format';
-import { countdown, formatDateTime } from '../recovery-format';
+import { type AssetNames, formatMoment } from '../policy-format';
+import { countdown } from '../recovery-format';
 import { PolicyRefusalBlock } from './policy';
 import { Alert, BusyLabel } from './ui';
 
@@ -151,8 +151,8 @@ function HeldRow(props: {
       </div>
       <div class="subtle" data-testid="held-ready-at">
         {ready
-          ? `Ready since ${formatDateTime(item.readyAt)}`
-          : `Ready at ${formatDateTime(item.readyAt)} (${countdown(item.readyAt, now)})`}
+          ? `Ready since ${formatMoment(item.readyAt)}`
+          : `Ready at ${formatMoment(item.readyAt)} (${countdown(item.readyAt, now)})`}
       </div>
       <div class="activity-actions">
         <button

@@ -313,8 +313,16 @@ function Prompt(props: {
   const names = assetNamesOf(request, state);
   const failureBlock = failure && (
     <div class="stack" ref={failureRef} data-testid="approval-failure">
-      <ErrorText error={error} testid="approval-error" />
-      {failure.policy && <PolicyRefusalBlock refusal={failure.policy} names={names} />}
+      {failure.policy ? (
+        <>
+          <PolicyRefusalBlock refusal={failure.policy} names={names} />
+          <div class="subtle" data-testid="approval-error">
+            {error}
+          </div>
+        </>
+      ) : (
+        <ErrorText error={error} testid="approval-error" />
+      )}
     </div>
   );
 
