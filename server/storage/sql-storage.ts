@@ -777,17 +777,29 @@ export function createSqlStorage(options: SqlStorageOptions): Storage {
     async policyTransaction(walletId, fn) {
       assertOpen();
       assertId(walletId, 'walletId');
-      return sql.transaction(async (tx) => {
-        // Serialises the policy checks of this wallet across instances (READ COMMITTED: the
-        // second waits here, then reads the first's ledger rows).
-        const locked = await tx.query(
-          'SELECT wallet_id FROM wallets WHERE wallet_id = $1 FOR UPDATE',
-          [walletId],
-        );
-        if (locked.length === 0)
-          throw new StorageNotFoundError(`wallet ${walletId} does not exist`);
-        return fn(policyRows(tx, walletId, now));
-      });
+      // `fn`'s own error (a refusal of the caller's) comes out as it was, after the rollback;
+      // only the driver's become storage errors.
+      let own: { error: unknown } | undefined;
+      try {
+        return await sql.transaction(async (tx) => {
+          // Serialises the policy checks of this wallet across instances (READ COMMITTED: the
+          // second waits here, then reads the first's ledger rows).
+          const locked = await tx.query(
+            'SELECT wallet_id FROM wallets WHERE wallet_id = $1 FOR UPDATE',
+            [walletId],
+          );
+          if (locked.length === 0)
+            throw new StorageNotFoundError(`wallet ${walletId} does not exist`);
+          try {
+            return await fn(policyRows(tx, walletId, now));
+          } catch (error) {
+            own = { error };
+            throw error;
+          }
+        });
+      } catch (error) {
+        throw own ? own.error : error;
+      }
     },
 
     async audit(e) {

@@ -157,13 +157,14 @@ for (const backend of [pglite(), postgres()])
       ).toBeUndefined();
     });
 
-    it('rolls back what a failed check wrote', async () => {
+    it('rolls back what a failed check wrote, and passes the check’s own error through', async () => {
+      class Refused extends Error {}
       await expect(
         storage.policyTransaction('w2', async (tx) => {
           await tx.replaceLedger('x', [{ chainId: 1, asset: 'native', amount: '5' }], 1);
-          throw new Error('refused');
+          throw new Refused('refused');
         }),
-      ).rejects.toThrow('refused');
+      ).rejects.toBeInstanceOf(Refused);
       expect(await storage.policyTransaction('w2', (tx) => tx.spent(0))).toEqual([]);
     });
 
