@@ -31,6 +31,13 @@
  *   would revert on it as well. Unknown calldata is a contract call: only its value counts.
  * - A permit whose domain lacks `chainId` or `verifyingContract` (for EIP-2612/DAI) counts nothing:
  *   no token that binds its permits to a chain and itself would accept it.
+ * - A permit of another shape than the standard ones (other member names or types) counts nothing:
+ *   its type hash is not the one the standard contracts check.
+ *
+ * What the bytes cannot say: a call to a router or a multicall that moves tokens under an earlier
+ * allowance, or any contract's own logic, counts only its value here. That is why approvals count
+ * as outflows when they are given, and why `blockUnknownApprovals` exists; the wallet's balance-change
+ * preview (issue #8 §1) shows the rest to the user.
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';

@@ -313,6 +313,31 @@ describe('analyzePayload: typed data', () => {
     expect(batch.approvals.map((a) => a.unlimited)).toEqual([false, true]);
   });
 
+  it('Permit2 PermitWitnessTransferFrom counts like PermitTransferFrom', () => {
+    const plain = typedDataOf(permit2Transfer(BOB, [{ token: TOKEN, amount: 77n }]));
+    const witness = parseSignPayload({
+      kind: 'typedData',
+      typedData: {
+        ...plain,
+        types: {
+          EIP712Domain: plain.types.EIP712Domain ?? [],
+          TokenPermissions: plain.types.TokenPermissions ?? [],
+          PermitWitnessTransferFrom: [
+            ...(plain.types.PermitTransferFrom ?? []),
+            { name: 'witness', type: 'Order' },
+          ],
+          Order: [{ name: 'id', type: 'uint256' }],
+        },
+        primaryType: 'PermitWitnessTransferFrom',
+        message: { ...plain.message, witness: { id: 1 } },
+      },
+    });
+    expect(analyze(witness)).toMatchObject({
+      outflows: [{ asset: TOKEN, amount: '77', kind: 'permit' }],
+      approvals: [{ token: TOKEN, spender: BOB, approval: 'permit2' }],
+    });
+  });
+
   it('a Permit of another shape, or Permit2 types under another domain name, count nothing', () => {
     const permit = typedDataOf(eip2612(DRAINER, 700n));
     const otherShape = parseSignPayload({
