@@ -89,9 +89,19 @@ function requestedOf(effects: PayloadEffects, asset: AssetRef): bigint {
     (a) => a.unlimited && sameAsset({ chainId: a.chainId, asset: a.token }, asset),
   );
   if (unlimited) return MAX_UINT256;
-  return effects.outflows
-    .filter((o) => sameAsset(o, asset))
-    .reduce((sum, o) => sum + BigInt(o.amount), 0n);
+  return saturate(
+    effects.outflows
+      .filter((o) => sameAsset(o, asset))
+      .reduce((sum, o) => sum + BigInt(o.amount), 0n),
+  );
+}
+
+/**
+ * Caps a sum at 2^256 − 1: a batch of huge amounts can add up beyond any uint256, and every amount
+ * we store or answer stays a uint256 (what `parsePolicyRefusal` and the store accept).
+ */
+function saturate(amount: bigint): bigint {
+  return amount > MAX_UINT256 ? MAX_UINT256 : amount;
 }
 
 /** The outflows summed per asset, in canonical order. */
@@ -103,7 +113,11 @@ function ledgerOf(effects: PayloadEffects): AssetAmount[] {
     else sums.push({ ref: { chainId: o.chainId, asset: o.asset }, amount: BigInt(o.amount) });
   }
   return sums
-    .map((s) => ({ chainId: s.ref.chainId, asset: s.ref.asset, amount: s.amount.toString() }))
+    .map((s) => ({
+      chainId: s.ref.chainId,
+      asset: s.ref.asset,
+      amount: saturate(s.amount).toString(),
+    }))
     .sort(compareAssets);
 }
 
@@ -196,7 +210,7 @@ export function evaluatePolicy(args: EvaluatePolicyParameters): PolicyDecision {
           rule: 'dailyLimit',
           asset: { chainId: limit.chainId, asset: limit.asset },
           limit: limit.amount,
-          spent: spent.toString(),
+          spent: saturate(spent).toString(),
           requested: requested.toString(),
         },
       };

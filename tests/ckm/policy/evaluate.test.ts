@@ -13,6 +13,8 @@ import {
   type HoldRecord,
   intentId,
   type PolicyDecision,
+  parsePolicyRefusal,
+  policyRefusalToWire,
   type WalletPolicy,
 } from '../../../ckm/policy';
 import {
@@ -408,6 +410,36 @@ describe('ledger', () => {
       kind: 'allow',
       ledger: [native(3n), token(7n)],
     });
+  });
+});
+
+describe('amounts beyond uint256', () => {
+  const batch = call(
+    encode('safeBatchTransferFrom', [WALLET, BOB, [1n, 2n], [MAX_UINT256, MAX_UINT256], '0x']),
+    { to: NFT },
+  );
+
+  it('a sum beyond 2^256 − 1 is capped in the ledger', () => {
+    expect(run(policy(), batch)).toEqual({
+      kind: 'allow',
+      ledger: [token(MAX_UINT256, NFT)],
+    });
+  });
+
+  it('and in a refusal, which then still parses', () => {
+    const decision = run(policy({ dailyLimits: [token(5n, NFT)] }), batch, {
+      spent: () => 2n * MAX_UINT256,
+    });
+    expect(decision).toMatchObject({
+      kind: 'refuse',
+      refusal: {
+        rule: 'dailyLimit',
+        spent: MAX_UINT256.toString(),
+        requested: MAX_UINT256.toString(),
+      },
+    });
+    if (decision.kind !== 'refuse') throw new Error('unreachable');
+    expect(parsePolicyRefusal(policyRefusalToWire(decision.refusal))).toEqual(decision.refusal);
   });
 });
 
