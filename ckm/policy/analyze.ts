@@ -21,7 +21,10 @@
  *   a limit in the token's own units; for an NFT collection, a limit on it counts token ids, which
  *   only ever over-counts.
  * - An approval is an outflow of its amount: the spender can take it without another signature.
- *   An approval of 0 is a revoke and counts nothing.
+ *   An approval of 0 is a revoke and counts nothing (so that revoking a drainer's allowance is never
+ *   refused). The price: ERC-721 `approve(spender, 0)` of the item with id 0 is read as a revoke too.
+ * - A transfer's recipient counts even when the amount is 0: for ERC-721 `transferFrom` that
+ *   "amount" is the id of the item, and item 0 is an item.
  * - "Unlimited" is at least half the amount's range: 2^255 for uint256 amounts (as
  *   `background/decode` `UNLIMITED_THRESHOLD`), 2^159 for Permit2's uint160; DAI's `allowed: true`
  *   and `setApprovalForAll(…, true)` always are.
@@ -191,14 +194,13 @@ function analyzeTransaction(payload: TransactionSignPayload, from: Address, out:
   switch (call.functionName) {
     case 'transfer': {
       const [recipient, amount] = call.args;
-      if (amount === 0n) return;
       out.outflow(chainId, to, amount, 'transfer');
       out.recipient(chainId, recipient);
       return;
     }
     case 'transferFrom': {
       const [owner, recipient, amount] = call.args;
-      if (!fromWallet(owner) || amount === 0n) return;
+      if (!fromWallet(owner)) return;
       out.outflow(chainId, to, amount, 'transfer');
       out.recipient(chainId, recipient);
       return;
@@ -208,7 +210,6 @@ function analyzeTransaction(payload: TransactionSignPayload, from: Address, out:
       if (!fromWallet(owner)) return;
       // ERC-1155 moves `amount` of `id`; ERC-721 moves one item.
       const count = call.args.length === 5 ? call.args[3] : 1n;
-      if (count === 0n) return;
       out.outflow(chainId, to, count, 'nft');
       out.recipient(chainId, recipient);
       return;
@@ -216,7 +217,7 @@ function analyzeTransaction(payload: TransactionSignPayload, from: Address, out:
     case 'safeBatchTransferFrom': {
       const [owner, recipient, , amounts] = call.args;
       const total = amounts.reduce((sum, amount) => sum + amount, 0n);
-      if (!fromWallet(owner) || total === 0n) return;
+      if (!fromWallet(owner)) return;
       out.outflow(chainId, to, total, 'nft');
       out.recipient(chainId, recipient);
       return;

@@ -92,8 +92,18 @@ describe('analyzePayload: transactions', () => {
     ]);
   });
 
-  it('a transfer of 0 counts nothing', () => {
-    expect(analyze(call(encode('transfer', [ALICE, 0n])))).toMatchObject(NOTHING);
+  it('a transfer of 0 (or of ERC-721 item 0) counts no outflow but still its recipient', () => {
+    for (const data of [
+      encode('transfer', [ALICE, 0n]),
+      encode('transferFrom', [WALLET, ALICE, 0n]),
+      encode('safeTransferFrom', [WALLET, ALICE, 0n, 0n, '0x']),
+      encode('safeBatchTransferFrom', [WALLET, ALICE, [], [], '0x']),
+    ])
+      expect(analyze(call(data))).toMatchObject({
+        outflows: [],
+        recipients: [{ chainId: 1, address: ALICE }],
+        approvals: [],
+      });
   });
 
   it('transferFrom (0x23b872dd) from the wallet counts; from another owner does not', () => {

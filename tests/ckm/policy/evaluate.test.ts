@@ -102,6 +102,13 @@ describe('allowlist', () => {
     expect(run(rules, call(encode('transfer', [BOB, 5n]))).kind).toBe('allow');
   });
 
+  it('refuses ERC-721 item 0 sent to a recipient not on the list', () => {
+    expect(run(rules, call(encode('transferFrom', [WALLET, ALICE, 0n]), { to: NFT }))).toEqual({
+      kind: 'refuse',
+      refusal: { rule: 'allowlist', recipient: ALICE },
+    });
+  });
+
   it('refuses a spender that is neither on the list nor known, allows a known one', () => {
     expect(run(rules, call(encode('approve', [DRAINER, 5n])))).toEqual({
       kind: 'refuse',
