@@ -19,6 +19,12 @@
  *
  * A signature is made only for a payload this server has parsed itself: it computes the digest
  * from the transaction, message or typed data (ckm/payload.ts) and refuses a bare hash.
+ *
+ * The policy firewall (docs/ckm.md §10) decides on that parsed payload before any tss work: the
+ * owner's rules, this server's ledger of what it co-signed in the last 24 h, and its holds, read
+ * and written in one transaction under the wallet's row lock (`ServerStore.policyTransaction`),
+ * so two requests of one wallet never both pass a limit. A refusal is a `PolicyRefusedError`
+ * carrying the rule; only the device reads or changes the rules.
  * @module
  */
 import { derivePath } from '../../tss/derivation';
