@@ -7,6 +7,7 @@
  */
 import { type Address, getAddress, parseEther } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseErrorBody, parsePolicyView } from '../../ckm/api';
 import { ServerConnection } from '../../ckm/client/connection';
 import { type CkmWallet, createWallet } from '../../ckm/client/wallet';
 import { CkmError } from '../../ckm/errors';
@@ -15,6 +16,7 @@ import {
   DEFAULT_POLICY,
   type PolicyRefusal,
   PolicyRefusedError,
+  policyToWire,
   type WalletPolicy,
 } from '../../ckm/policy/index';
 import { openStorage } from '../../server/storage';
@@ -383,6 +385,27 @@ describe('the policy firewall on both servers', { timeout: 600_000 }, () => {
     expect(log.filter((r) => r.action === 'sign.request')).toHaveLength(1);
   });
 
+  it('two concurrent requests of one wallet cannot both pass a daily limit', async () => {
+    const w = await wallet(
+      rules({
+        dailyLimits: [{ chainId: CHAIN, asset: 'native', amount: parseEther('1').toString() }],
+      }),
+    );
+    for (const server of SERVERS) {
+      const outcomes = await Promise.allSettled([
+        signOn(w, server, send(ALICE, parseEther('0.6'), 0)),
+        signOn(w, server, send(ALICE, parseEther('0.6'), 1)),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const rejected = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toBeInstanceOf(PolicyRefusedError);
+      expect((rejected.reason as PolicyRefusedError).refusal).toMatchObject({
+        rule: 'dailyLimit',
+        spent: parseEther('0.6').toString(),
+      });
+    }
+  });
+
   it('every server refuses a malformed policy, naming the field', async () => {
     const w = await wallet();
     const bad = { ...DEFAULT_POLICY, delaySeconds: 0 };
@@ -391,6 +414,65 @@ describe('the policy firewall on both servers', { timeout: 600_000 }, () => {
       expect(answer.error).toBeInstanceOf(CkmError);
       expect(answer.error?.code).toBe('InvalidParameters');
       expect(answer.error?.message).toContain('policy.delaySeconds');
+    }
+  });
+});
+
+describe('the policy wire on the client side', () => {
+  const refusalWire = {
+    rule: 'allowlist',
+    recipient: MALLORY,
+  };
+
+  it('an error body keeps a readable refusal and drops a malformed one', () => {
+    expect(
+      parseErrorBody({ code: 'PolicyRefused', message: 'no', policy: refusalWire }).policy,
+    ).toEqual({ rule: 'allowlist', recipient: MALLORY });
+    for (const policy of [{ rule: 'bogus' }, { rule: 'allowlist' }, 'allowlist', undefined])
+      expect(
+        parseErrorBody({ code: 'PolicyRefused', message: 'no', policy }).policy,
+      ).toBeUndefined();
+    // Only a PolicyRefused body carries one.
+    expect(
+      parseErrorBody({ code: 'Conflict', message: 'no', policy: refusalWire }).policy,
+    ).toBeUndefined();
+  });
+
+  it('a policy view is read field by field', () => {
+    const view = {
+      effective: policyToWire(DEFAULT_POLICY),
+      spent: [{ chainId: 1, asset: 'native', amount: '5' }],
+      holds: [
+        { holdId: 'ab'.repeat(32), createdAt: 1, readyAt: 2, status: 'ready', summary: 'Send' },
+      ],
+    };
+    expect(parsePolicyView(view).holds[0]?.status).toBe('ready');
+    for (const [bad, field] of [
+      [{ ...view, extra: 1 }, 'policy.extra'],
+      [
+        { ...view, spent: [{ chainId: 1, asset: 'native', amount: '05' }] },
+        'policy.spent[0].amount',
+      ],
+      [{ ...view, spent: [{ chainId: 1, asset: '0x12', amount: '5' }] }, 'policy.spent[0].asset'],
+      [
+        { ...view, holds: [{ ...view.holds[0], holdId: 'AB'.repeat(32) }] },
+        'policy.holds[0].holdId',
+      ],
+      [{ ...view, holds: [{ ...view.holds[0], status: 'gone' }] }, 'policy.holds[0].status'],
+      [{ ...view, pending: { policy: view.effective } }, 'policy.pending.readyAt'],
+      [
+        { ...view, effective: { ...view.effective, delaySeconds: -1 } },
+        'policy.effective.delaySeconds',
+      ],
+    ] as const) {
+      let error: unknown;
+      try {
+        parsePolicyView(bad);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, field).toBeInstanceOf(CkmError);
+      expect((error as CkmError).shortMessage).toContain(`"${field}`);
     }
   });
 });
