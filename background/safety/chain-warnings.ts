@@ -12,12 +12,13 @@
  * before the latest block (by its timestamp; `dayAgoBlock`) holds no code at the address while
  * the latest does. On a chain younger than a day every contract is new. The block is found by
  * interpolation search over block numbers by timestamp (a few calls even on mainnet) and cached
- * per chain for 5 minutes.
+ * per chain for 5 minutes of both wall time and chain time: the latest block is read each time, so
+ * a dev chain whose clock jumps (anvil's `evm_increaseTime`) is searched again at once.
  *
  * A warning is only ever added, never invented from a failure: a node that cannot serve old state
  * (a pruned full node answers "missing trie node"), an RPC error, or the 3 s budget running out
  * means no warning for what was not learned, and never a throw. At most 2 `eth_getCode` per
- * address, run in parallel, plus the cached day-ago search.
+ * address, run in parallel, plus the latest block and the cached day-ago search.
  * @module
  */
 import { type Address, decodeFunctionData, getAddress, type Hex, isAddress, toHex } from 'viem';
@@ -51,6 +52,7 @@ export type ChainWarningsParameters = Parties & {
 export const DAY_SECONDS = 86_400;
 export const DEFAULT_CHAIN_WARNINGS_TIMEOUT_MS = 3_000;
 const CACHE_MS = 5 * 60_000;
+const CACHE_SECONDS = BigInt(CACHE_MS / 1000);
 /** The search stops once a block is at most this close before the target (seconds). */
 const CLOSE_ENOUGH_SECONDS = 600;
 const MAX_SEARCH_STEPS = 40;
@@ -58,7 +60,16 @@ const MAX_SEARCH_STEPS = 40;
 /** `young`: the chain's first block is less than a day old; else the block ~24 h ago. */
 export type DayAgo = { readonly young: true } | { readonly young: false; readonly block: bigint };
 
-export type DayAgoCache = Map<number, { readonly value: DayAgo; readonly expires: number }>;
+export type DayAgoCache = Map<
+  number,
+  {
+    readonly value: DayAgo;
+    /** Wall time (ms) after which the entry is stale. */
+    readonly expires: number;
+    /** The latest block's timestamp (s) the entry was computed from. */
+    readonly latestTimestamp: bigint;
+  }
+>;
 
 export function createDayAgoCache(): DayAgoCache {
   return new Map();
@@ -135,14 +146,21 @@ async function cachedDayAgo(
   now: number,
   cache: DayAgoCache,
 ): Promise<DayAgo | undefined> {
-  const hit = cache.get(chainId);
-  if (hit && hit.expires > now) return hit.value;
-  const value = await dayAgoBlock(rpc).catch(() => undefined);
-  if (value !== undefined) cache.set(chainId, { value, expires: now + CACHE_MS });
-  return value;
+  try {
+    const latest = await header(rpc, 'latest');
+    const hit = cache.get(chainId);
+    const drift = hit ? latest.timestamp - hit.latestTimestamp : undefined;
+    if (hit && hit.expires > now && drift !== undefined && drift >= 0n && drift <= CACHE_SECONDS)
+      return hit.value;
+    const value = await dayAgoBlock(rpc, latest);
+    cache.set(chainId, { value, expires: now + CACHE_MS, latestTimestamp: latest.timestamp });
+    return value;
+  } catch {
+    return undefined;
+  }
 }
 
-type BlockHeader = { readonly number: bigint; readonly timestamp: bigint };
+export type BlockHeader = { readonly number: bigint; readonly timestamp: bigint };
 
 /**
  * The last block at most 24 h older than the latest block (to within 10 minutes earlier), or
@@ -150,8 +168,11 @@ type BlockHeader = { readonly number: bigint; readonly timestamp: bigint };
  * timestamp, falling back to bisection whenever a guess does not halve the range, so it ends
  * within ~2·log2(height) calls even when block times are uneven. Throws on RPC errors.
  */
-export async function dayAgoBlock(rpc: ChainRpc): Promise<DayAgo> {
-  const [latest, genesis] = await Promise.all([header(rpc, 'latest'), header(rpc, '0x0')]);
+export async function dayAgoBlock(rpc: ChainRpc, latestBlock?: BlockHeader): Promise<DayAgo> {
+  const [latest, genesis] = await Promise.all([
+    latestBlock ?? header(rpc, 'latest'),
+    header(rpc, '0x0'),
+  ]);
   const target = latest.timestamp - BigInt(DAY_SECONDS);
   if (genesis.timestamp > target) return { young: true };
   // Invariant: lo.timestamp ≤ target < hi.timestamp.

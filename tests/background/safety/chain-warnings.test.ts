@@ -217,15 +217,43 @@ describe('chainWarnings on a chain older than a day', () => {
         now,
         cache,
       });
+    const blocks = () => calls.filter((m) => m === 'eth_getBlockByNumber').length;
     const now = Date.now();
     await run(now);
-    const first = calls.filter((m) => m === 'eth_getBlockByNumber').length;
-    expect(first).toBeGreaterThanOrEqual(2);
+    const first = blocks();
+    expect(first).toBeGreaterThanOrEqual(3);
+    // A minute later: only the latest block is read again.
     await run(now + 60_000);
-    expect(calls.filter((m) => m === 'eth_getBlockByNumber')).toHaveLength(first);
-    // After 5 minutes it is looked up again.
+    expect(blocks()).toBe(first + 1);
+    // After 5 minutes the search runs again.
     await run(now + 5 * 60_000 + 1);
-    expect(calls.filter((m) => m === 'eth_getBlockByNumber').length).toBeGreaterThan(first);
+    expect(blocks()).toBeGreaterThan(first + 2);
+  });
+});
+
+describe('the cache and a chain whose clock jumps', () => {
+  let anvil: Anvil;
+  afterAll(() => anvil?.stop());
+
+  it('a young chain aged by evm_increaseTime is searched again at once', async () => {
+    anvil = await startAnvil(31337);
+    const token = await deployHst(anvil, 18, 'TST');
+    const cache = createDayAgoCache();
+    const run = (now: number) =>
+      chainWarnings({
+        rpc: rpcOf(anvil.url),
+        chainId: anvil.chainId,
+        spenders: [],
+        contracts: [token],
+        now,
+        cache,
+      });
+    const now = Date.now();
+    expect(kinds(await run(now))).toEqual(['new-contract']);
+    await anvil.rpc('evm_increaseTime', [2 * DAY_SECONDS]);
+    await anvil.rpc('evm_mine', []);
+    // The same cache, one wall-clock second later: the chain moved two days, so it is not used.
+    expect(await run(now + 1_000)).toEqual([]);
   });
 });
 
