@@ -250,4 +250,24 @@ describe('the server policy firewall from Settings → Security', () => {
     expect(refusal.rule).toBe('dailyLimit');
     expect(await pending).toMatchObject({ ok: false });
   });
+
+  it('an allowlist (a tightening, so at once): a listed recipient is mined, any other is refused', async () => {
+    const friend = fresh();
+    const settings = await setRules({
+      ...FIRST,
+      blockUnknownApprovals: false,
+      allowlist: [friend],
+    });
+    expect(await pendingByServer(settings)).toEqual([false, false]);
+    await settings.close();
+    const stranger = dappSend({ to: fresh(), value: quantity(parseEther('0.1')) });
+    expect((await approveExpectingRefusal(wallet)).rule).toBe('allowlist');
+    expect(await stranger).toMatchObject({ ok: false });
+    const listed = dappSend({ to: friend, value: quantity(parseEther('0.1')) });
+    await wallet.approveNext({ timeoutMs: 60_000 });
+    const outcome = await listed;
+    if (!outcome.ok) throw new Error(`the send failed: ${outcome.message}`);
+    expect((await receiptOf(services.anvil.url, outcome.result as string)).status).toBe('0x1');
+    expect(await ethBalance(services.anvil.url, friend)).toBe(parseEther('0.1'));
+  });
 });

@@ -220,6 +220,10 @@ describe('warnings: each for its transaction, none for a plain transfer', () => 
     const permit = await answer('reject');
     expect(permit.kind).toBe('typedData');
     expect(permit.warnings).toContain('permit');
+    // The reason names the spender and the amount the dApp's Permit grants (and until when).
+    expect(permit.reasons.permit).toContain('0x5B38Da6a701c568545dCfcB03FcB875f56beddC4');
+    expect(permit.reasons.permit).toContain('3000');
+    expect(permit.reasons.permit).toMatch(/until/);
     await dapp.click('#signPermitSingle');
     const permit2 = await answer('reject');
     expect(permit2.kind).toBe('typedData');
@@ -294,6 +298,22 @@ describe('the phishing list', () => {
       },
     });
     await waitText(phish, '#accounts', (v) => v.toLowerCase().includes(account.toLowerCase()));
+
+    // A transaction from the listed site carries the panel and the phishing-site warning too;
+    // the same transfer from the test dApp's own origin had neither (the first test above).
+    const pending = dappRequest(phish, 'eth_sendTransaction', [
+      { from: account, to: fresh(), value: quantity(parseEther('0.01')) },
+    ]);
+    let tx: PromptView | undefined;
+    await wallet.rejectNext({
+      before: async (p) => {
+        tx = await readPrompt(p);
+      },
+    });
+    expect(tx?.kind).toBe('transaction');
+    expect(tx?.phishing).toContain('phish-test.localhost');
+    expect(tx?.warnings).toContain('phishing-site');
+    expect(await pending).toMatchObject({ ok: false, code: 4001 });
 
     const again = await openSettings(wallet);
     const logged = await again.waitForSelector(

@@ -350,4 +350,36 @@ describe('a stolen device against the server policy firewall', { timeout: 180_00
     expect((error as CkmError).code).toBe('PolicyRefused');
     expect((error as CkmError).shortMessage.length).toBeGreaterThan(0);
   });
+
+  it('each server counts only what it co-signed: B, which co-signed no value today, still allows up to its own limit', async () => {
+    // The limit of per-server enforcement (docs/ckm.md §10): with 2-of-3 a thief reaches each
+    // server's limit separately. A refuses 0.6 ETH more (above); B signs 0.9 ETH.
+    const tx = await txFrom(owner.address, {
+      to: privateKeyToAddress(generatePrivateKey()),
+      value: parseEther('0.9'),
+    });
+    expect((await thief.sign({ payload: payloadOf(tx), servers: [B] })).server).toBe(B);
+  });
+
+  it('an allowlist (a tightening: at once) does not multiply: any other recipient is refused by both', async () => {
+    const friend = privateKeyToAddress(generatePrivateKey());
+    const answers = await owner.setPolicy({ ...OWNER_POLICY, allowlist: [friend] });
+    for (const answer of answers) {
+      expect(answer.error).toBeUndefined();
+      expect(answer.view?.effective.allowlist).toEqual([friend]);
+      expect(answer.view?.pending).toBeUndefined();
+    }
+    const stranger = privateKeyToAddress(generatePrivateKey());
+    const tx = await txFrom(owner.address, { to: stranger, value: parseEther('0.1') });
+    for (const server of [A, B]) {
+      const refusal = await refusalOf(thief.sign({ payload: payloadOf(tx), servers: [server] }));
+      expect(refusal.rule).toBe('allowlist');
+      expect((refusal as { recipient: string }).recipient.toLowerCase()).toBe(
+        stranger.toLowerCase(),
+      );
+    }
+    // The owner's own recipient still works (on B, whose day is not used up).
+    const toFriend = await txFrom(owner.address, { to: friend, value: parseEther('0.05') });
+    expect((await thief.sign({ payload: payloadOf(toFriend), servers: [B] })).server).toBe(B);
+  });
 });

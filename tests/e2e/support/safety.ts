@@ -29,6 +29,8 @@ export type PreviewRow = {
 export type PromptView = {
   readonly kind: string;
   readonly warnings: readonly string[];
+  /** Each warning's text (its plain-language reason), by kind. */
+  readonly reasons: Readonly<Record<string, string>>;
   readonly changes: readonly PreviewRow[];
   /** The "could not simulate: …" text, when shown. */
   readonly unavailable?: string;
@@ -40,9 +42,10 @@ export type PromptView = {
 export async function readPrompt(page: Page): Promise<PromptView> {
   const root = await page.waitForSelector('[data-testid="approval"]', { timeout: 30_000 });
   const kind = (await root?.evaluate((el) => el.getAttribute('data-kind'))) ?? '';
-  const warnings = await page.$$eval('[data-testid="warning"]', (els) =>
-    els.map((el) => el.getAttribute('data-kind') ?? ''),
+  const shown = await page.$$eval('[data-testid="warning"]', (els) =>
+    els.map((el) => [el.getAttribute('data-kind') ?? '', (el.textContent ?? '').trim()] as const),
   );
+  const warnings = shown.map(([kind]) => kind);
   const rows = await page.$$eval('[data-testid="balance-change"]', (els) =>
     els.map((el) => ({
       address: (el.getAttribute('data-address') ?? '').toLowerCase(),
@@ -59,6 +62,7 @@ export async function readPrompt(page: Page): Promise<PromptView> {
   return {
     kind,
     warnings,
+    reasons: Object.fromEntries(shown),
     changes: rows.map((row) => ({
       address: row.address,
       amount: BigInt(row.amount),
@@ -310,6 +314,8 @@ export type PolicyForm = {
   /** Hold native transfers above this many ETH; undefined: none. */
   readonly holdAboveEth?: string;
   readonly blockUnknownApprovals: boolean;
+  /** When set, the allowlist is on with these addresses; else off. */
+  readonly allowlist?: readonly string[];
   readonly delaySeconds: number;
   readonly chainId: number;
 };
@@ -346,6 +352,9 @@ export async function savePolicy(popup: Page, form: PolicyForm, servers = 2): Pr
   await fillAssetRow(popup, 'policy-limit', form.chainId, form.dailyLimitEth);
   await fillAssetRow(popup, 'policy-hold', form.chainId, form.holdAboveEth);
   await setChecked(popup, '[data-testid="policy-block-approvals"]', form.blockUnknownApprovals);
+  await setChecked(popup, '[data-testid="policy-allowlist-enabled"]', form.allowlist !== undefined);
+  if (form.allowlist)
+    await fill(popup, '[data-testid="policy-allowlist"]', form.allowlist.join('\n'));
   await fill(popup, '[data-testid="policy-delay-seconds"]', String(form.delaySeconds));
   const before = await popup.$$eval('[data-testid="policy-server"]', (els) =>
     els.map((el) => el.textContent ?? '').join('\n'),
