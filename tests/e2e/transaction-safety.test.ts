@@ -18,6 +18,7 @@ import { type Address, maxUint256, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Anvil as NodeAnvil, startAnvil } from '../background/support/chain-node';
+import { type RpcProxy, startRpcProxy } from '../background/support/rpc-proxy';
 import { deployHst, send } from '../background/support/token-contracts';
 import { launchWallet, type Wallet } from './harness';
 import { minedFrom, nonceOf, waitText } from './support/dapp';
@@ -31,10 +32,8 @@ import {
   ownerOf,
   type PromptView,
   quantity,
-  type RpcProxy,
   readPrompt,
   receiptOf,
-  rpcProxy,
   tokenBalance,
   transferData,
 } from './support/safety';
@@ -331,7 +330,7 @@ describe('a chain that cannot simulate', () => {
 
   beforeAll(async () => {
     node = await startAnvil(1339);
-    proxy = await rpcProxy(node.url, ['eth_simulateV1', 'debug_traceCall']);
+    proxy = await startRpcProxy(node.url, { refuse: ['eth_simulateV1', 'debug_traceCall'] });
   });
   afterAll(async () => {
     await proxy?.close();

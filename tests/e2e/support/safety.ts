@@ -2,12 +2,11 @@
  * What the issue #8 e2e suites (transaction safety, the policy firewall) read and do beyond the
  * harness: the approval prompt's balance-change rows, warnings and policy refusal; dApp requests
  * that run while the test answers the prompt; the chain read straight from anvil (balances,
- * receipts, token owners); an RPC proxy that refuses the simulation methods; the Settings →
- * Security policy form and the Home "Waiting" list, all through the test ids of the popup.
+ * receipts, token owners); the Settings → Security policy form and the Home "Waiting" list, all
+ * through the popup's test ids. The RPC proxy that refuses the simulation methods is H3's
+ * tests/background/support/rpc-proxy.ts.
  * @module
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { type Address, encodeFunctionData, type Hex, parseAbi } from 'viem';
 import { jsonRpc } from '../../../scripts/stack/wait';
@@ -203,75 +202,6 @@ export function nodeAnvil(anvil: { url: string; chainId: number }): NodeAnvil {
     chainId: anvil.chainId,
     rpc: (method, params) => jsonRpc(anvil.url, method, params ?? []),
     stop: async () => {},
-  };
-}
-
-export type RpcProxy = {
-  readonly url: string;
-  /** Every method asked, in order (refused ones too). */
-  readonly calls: string[];
-  close(): Promise<void>;
-};
-
-/**
- * A JSON-RPC HTTP proxy on 127.0.0.1 in front of `upstream` that answers "method not found"
- * (-32601) for `refuse` and forwards everything else: a chain whose node cannot simulate.
- * Batches are answered element by element.
- */
-export async function rpcProxy(upstream: string, refuse: readonly string[]): Promise<RpcProxy> {
-  const calls: string[] = [];
-  type Call = { id?: unknown; method?: unknown; jsonrpc?: unknown };
-  const one = async (request: Call): Promise<unknown> => {
-    calls.push(String(request.method));
-    if (refuse.includes(String(request.method)))
-      return {
-        jsonrpc: '2.0',
-        id: request.id ?? null,
-        error: { code: -32601, message: `Method not found: ${String(request.method)}` },
-      };
-    const response = await fetch(upstream, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(request),
-    });
-    return response.json();
-  };
-  const server = createServer(async (request: IncomingMessage, response: ServerResponse) => {
-    let text = '';
-    for await (const chunk of request) text += chunk;
-    const cors = {
-      'access-control-allow-origin': '*',
-      'access-control-allow-headers': '*',
-      'content-type': 'application/json',
-    };
-    if (request.method === 'OPTIONS') {
-      response.writeHead(204, cors).end();
-      return;
-    }
-    try {
-      const body = JSON.parse(text) as Call | Call[];
-      const answer = Array.isArray(body) ? await Promise.all(body.map(one)) : await one(body);
-      response.writeHead(200, cors).end(JSON.stringify(answer));
-    } catch (error) {
-      response.writeHead(200, cors).end(
-        JSON.stringify({
-          jsonrpc: '2.0',
-          id: null,
-          error: { code: -32700, message: String(error) },
-        }),
-      );
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
 
