@@ -6,8 +6,11 @@
  * a fresh address is refused by each server (typed `PolicyRefused`, rule `dailyLimit`) and the
  * balance stays; 0.5 ETH goes through, is mined, and is in the co-signing server's audit log;
  * raising the limit from the stolen device only queues a loosening (the next drain is still
- * refused); `setApprovalForAll` to a fresh address is refused by both. docs/threat-model.md
- * cites this file.
+ * refused); `setApprovalForAll` to a fresh address is refused by both. It also shows the limit
+ * of per-server counting (each server counts only what it co-signed, so B still signs up to its
+ * own limit: docs/ckm.md §10), and the rules that do not multiply: an allowlist refuses any other
+ * recipient on both servers, and a hold the thief's request starts on each server is refused for
+ * good on both once the owner cancels it. docs/threat-model.md can cite this file.
  */
 import {
   type Address,
@@ -74,6 +77,8 @@ let owner: CkmWallet;
 let persisted: Uint8Array;
 /** The thief's script: a wallet client built from the copied bytes alone. */
 let thief: CkmWallet;
+/** The one recipient on the owner's allowlist (set by the allowlist test). */
+let friend: Address;
 
 const transport = fetchTransport({ timeoutMs: 30_000 });
 
@@ -362,7 +367,7 @@ describe('a stolen device against the server policy firewall', { timeout: 180_00
   });
 
   it('an allowlist (a tightening: at once) does not multiply: any other recipient is refused by both', async () => {
-    const friend = privateKeyToAddress(generatePrivateKey());
+    friend = privateKeyToAddress(generatePrivateKey());
     const answers = await owner.setPolicy({ ...OWNER_POLICY, allowlist: [friend] });
     for (const answer of answers) {
       expect(answer.error).toBeUndefined();
@@ -381,5 +386,44 @@ describe('a stolen device against the server policy firewall', { timeout: 180_00
     // The owner's own recipient still works (on B, whose day is not used up).
     const toFriend = await txFrom(owner.address, { to: friend, value: parseEther('0.05') });
     expect((await thief.sign({ payload: payloadOf(toFriend), servers: [B] })).server).toBe(B);
+  });
+
+  it('a hold (a tightening: at once) is started by the thief’s request on each server, and the owner’s cancel makes both refuse it for good', async () => {
+    const answers = await owner.setPolicy({
+      ...OWNER_POLICY,
+      allowlist: [friend],
+      holdAbove: [{ chainId: CHAIN_ID, asset: 'native', amount: parseEther('0.01').toString() }],
+    });
+    for (const answer of answers) expect(answer.view?.pending).toBeUndefined();
+    const tx = await txFrom(owner.address, { to: friend, value: parseEther('0.02') });
+    const holds = new Set<string>();
+    for (const server of [A, B]) {
+      const refusal = await refusalOf(thief.sign({ payload: payloadOf(tx), servers: [server] }));
+      expect(refusal).toMatchObject({ rule: 'hold', status: 'waiting' });
+      // An hour from now: the waiting period in force.
+      expect((refusal as { readyAt: number }).readyAt).toBeGreaterThan(Date.now() + 3_500_000);
+      holds.add((refusal as { holdId: string }).holdId);
+    }
+    // The same intent has the same hold id on every server.
+    expect(holds.size).toBe(1);
+    const [holdId] = [...holds] as [string];
+    // Asked again (a new nonce changes nothing: the hold is on the intent), still waiting.
+    const again = { ...tx, nonce: (tx.nonce ?? 0) + 1 };
+    expect(await refusalOf(thief.sign({ payload: payloadOf(again), servers: [A] }))).toMatchObject({
+      rule: 'hold',
+      status: 'waiting',
+      holdId,
+    });
+
+    // The owner sees the hold in Settings and cancels it on every server.
+    const cancelled = await owner.cancelHold(holdId);
+    for (const answer of cancelled) {
+      expect(answer.error, `${answer.name}: ${answer.error?.message}`).toBeUndefined();
+      expect(answer.view?.holds.find((h) => h.holdId === holdId)?.status).toBe('cancelled');
+    }
+    for (const server of [A, B])
+      expect(
+        await refusalOf(thief.sign({ payload: payloadOf(tx), servers: [server] })),
+      ).toMatchObject({ rule: 'hold', status: 'cancelled', holdId });
   });
 });
