@@ -105,7 +105,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       maxSessionsPerWallet: limits.maxSessionsPerWallet,
       requestsPerMinute: limits.requestsPerMinute,
     },
-    policies: ['payload-digest', 'chain-id-check', 'device-signed-requests'],
+    policies: ['payload-digest', 'chain-id-check', 'device-signed-requests', 'policy-firewall'],
   };
   const service = new CkmServerService({
     store: storage,
