@@ -23,6 +23,7 @@
  * (`background/safety/chain-warnings.ts`) read spenders and recipients with the same ABI.
  * @module
  */
+
 import {
   type Address,
   decodeFunctionData,
@@ -30,10 +31,10 @@ import {
   getAddress,
   type Hex,
   isAddressEqual,
-  parseAbi,
   toFunctionSelector,
 } from 'viem';
 import type { TransactionPayload } from '../../ckm/payload/types';
+import { TOKEN_ABI } from '../../ckm/policy/analyze';
 import { knownSpender } from '../../ckm/policy/known-spenders';
 import type { TransactionInsight, TreeNode, Warning } from './types';
 import {
@@ -46,18 +47,8 @@ import {
 /** At or above 2^255 an allowance is "unlimited" in practice (dApps send 2^256−1, 2^255, …). */
 export const UNLIMITED_THRESHOLD = 1n << 255n;
 
-/** The token-standard functions the prompts decode (ERC-20, ERC-721, ERC-1155). */
-export const TOKEN_ABI = parseAbi([
-  'function transfer(address to, uint256 amount)',
-  'function transferFrom(address from, address to, uint256 amountOrTokenId)',
-  'function approve(address spender, uint256 amountOrTokenId)',
-  'function increaseAllowance(address spender, uint256 addedValue)',
-  'function safeTransferFrom(address from, address to, uint256 tokenId)',
-  'function safeTransferFrom(address from, address to, uint256 tokenId, bytes data)',
-  'function safeTransferFrom(address from, address to, uint256 id, uint256 amount, bytes data)',
-  'function safeBatchTransferFrom(address from, address to, uint256[] ids, uint256[] amounts, bytes data)',
-  'function setApprovalForAll(address operator, bool approved)',
-]);
+/** The token-standard functions the prompts decode: the same table as the servers' rules. */
+export { TOKEN_ABI };
 
 /** Selector → the signature it stands for, to tell "unknown" from "known but undecodable". */
 const KNOWN_SELECTORS: ReadonlyMap<Hex, string> = new Map(

@@ -90,7 +90,8 @@ export type PayloadEffects = {
 /** Largest uint256: DAI's `allowed: true` allowance. */
 const MAX_UINT256 = (1n << 256n) - 1n;
 
-const TOKEN_ABI = parseAbi([
+/** The token-standard functions both the servers' rules and the wallet's prompts decode (ERC-20, ERC-721, ERC-1155). */
+export const TOKEN_ABI = parseAbi([
   'function transfer(address to, uint256 amount)',
   'function transferFrom(address from, address to, uint256 amountOrTokenId)',
   'function approve(address spender, uint256 amountOrTokenId)',
