@@ -536,7 +536,9 @@ describe('typedDataV1 through real CKM servers (in process)', { timeout: 120_000
       const request = entries.find(
         (e) => e.action === 'sign.request' && e.digest === expected.slice(2),
       );
-      expect(request?.detail).toBe('typedDataV1 (legacy eth_signTypedData) 2 entries');
+      expect(request?.detail).toBe(
+        'typedDataV1 (legacy eth_signTypedData) 2 entries; outflows none',
+      );
       expect(JSON.stringify(entries)).not.toMatch(/Alice|1337/);
     } finally {
       await storage.close();
